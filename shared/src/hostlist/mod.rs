@@ -1,0 +1,1 @@
+//! Trusted host lists (being written).

@@ -1,0 +1,1 @@
+//! Relay policy (being written).
