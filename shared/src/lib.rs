@@ -6,3 +6,4 @@
 
 pub mod hostlist;
 pub mod policy;
+pub mod store;

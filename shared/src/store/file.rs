@@ -1,0 +1,411 @@
+//! Persistence: one domain is one property-list file, `domain.plist`, in the store
+//! folder. A write takes an advisory lock on `.lock`, writes a temporary file, `fsync`s
+//! it, renames it over `domain.plist` and `fsync`s the folder; so a reader sees the old
+//! tree or the new one, never a mix, whenever the writer dies. A file that does not
+//! parse is reported with its position and never overwritten.
+//!
+//! Layout (XML plist, so `plutil` and `defaults` read it; binary plist is accepted on
+//! read): a dict with `format` = `relay-store`, `version` = 1, `serial`, `next_id` and
+//! `root`; each directory is a dict with `id`, `properties` (an array of dicts with `key`
+//! and `values`, in order) and `children` (an array of directories, in order).
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Cursor, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use plist::{Dictionary, Value};
+
+use super::error::{position_of, Result, StoreError};
+use super::tree::{DirId, Directory, Domain, Property, ROOT};
+
+/// The file holding the domain, inside the store folder.
+pub const DOMAIN_FILE: &str = "domain.plist";
+const LOCK_FILE: &str = ".lock";
+const TEMP_FILE: &str = ".domain.plist.tmp";
+const FORMAT: &str = "relay-store";
+const VERSION: u64 = 1;
+/// Store files hold password hashes: owner read-write, group read.
+pub const FILE_MODE: u32 = 0o640;
+pub const DIR_MODE: u32 = 0o750;
+
+/// A store on disk: a folder holding one domain.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    pub fn new(dir: impl Into<PathBuf>) -> Store {
+        Store { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The domain file; watchers of the store watch this name in `dir()`.
+    pub fn file(&self) -> PathBuf {
+        self.dir.join(DOMAIN_FILE)
+    }
+
+    /// Reads the domain without locking: the rename makes every read whole. A store that
+    /// does not exist yet is an empty domain.
+    pub fn load(&self) -> Result<Domain> {
+        let file = self.file();
+        match fs::read(&file) {
+            Ok(bytes) => decode(&bytes, &file),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Domain::new()),
+            Err(e) => Err(StoreError::io(file, e)),
+        }
+    }
+
+    /// Runs `edit` on the current domain under the writers' lock, and writes the result
+    /// if it changed anything (one write however many values changed).
+    pub fn update<T>(&self, edit: impl FnOnce(&mut Domain) -> Result<T>) -> Result<T> {
+        let _lock = self.lock()?;
+        let mut domain = self.load()?;
+        let out = edit(&mut domain)?;
+        if domain.is_dirty() {
+            domain.commit_serial();
+            self.write(&domain)?;
+        }
+        Ok(out)
+    }
+
+    fn ensure_dir(&self) -> Result<()> {
+        if !self.dir.is_dir() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(DIR_MODE)
+                .create(&self.dir)
+                .map_err(|e| StoreError::io(&self.dir, e))?;
+            // The umask may have taken bits away; set exactly what we promise.
+            fs::set_permissions(&self.dir, fs::Permissions::from_mode(DIR_MODE))
+                .map_err(|e| StoreError::io(&self.dir, e))?;
+        }
+        Ok(())
+    }
+
+    /// The advisory lock that serialises writers; released when the guard drops.
+    fn lock(&self) -> Result<File> {
+        self.ensure_dir()?;
+        let path = self.dir.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(FILE_MODE)
+            .open(&path)
+            .map_err(|e| StoreError::io(&path, e))?;
+        file.lock().map_err(|e| StoreError::io(&path, e))?;
+        Ok(file)
+    }
+
+    fn write(&self, domain: &Domain) -> Result<()> {
+        let bytes = encode(domain)?;
+        let temp = self.dir.join(TEMP_FILE);
+        let target = self.file();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .mode(FILE_MODE)
+            .open(&temp)
+            .map_err(|e| StoreError::io(&temp, e))?;
+        file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+            .map_err(|e| StoreError::io(&temp, e))?;
+        file.write_all(&bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| StoreError::io(&temp, e))?;
+        drop(file);
+        fs::rename(&temp, &target).map_err(|e| StoreError::io(&target, e))?;
+        File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io(&self.dir, e))
+    }
+}
+
+/// Serialises a domain to XML plist bytes.
+pub fn encode(domain: &Domain) -> Result<Vec<u8>> {
+    let mut top = Dictionary::new();
+    top.insert("format".into(), Value::String(FORMAT.into()));
+    top.insert("version".into(), Value::Integer(VERSION.into()));
+    top.insert("serial".into(), Value::Integer(domain.serial().into()));
+    top.insert(
+        "next_id".into(),
+        Value::Integer(u64::from(domain.next_id()).into()),
+    );
+    top.insert("root".into(), encode_dir(domain, ROOT));
+    let mut out = Vec::new();
+    Value::Dictionary(top)
+        .to_writer_xml(&mut out)
+        .map_err(|e| StoreError::io("<encode>", std::io::Error::other(e.to_string())))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn encode_dir(domain: &Domain, id: DirId) -> Value {
+    let Some(dir) = domain.dir(id) else {
+        return Value::Dictionary(Dictionary::new());
+    };
+    let properties = dir
+        .properties
+        .iter()
+        .map(|p| {
+            let mut d = Dictionary::new();
+            d.insert("key".into(), Value::String(p.key.clone()));
+            d.insert(
+                "values".into(),
+                Value::Array(p.values.iter().cloned().map(Value::String).collect()),
+            );
+            Value::Dictionary(d)
+        })
+        .collect();
+    let children = dir
+        .children
+        .iter()
+        .map(|&c| encode_dir(domain, c))
+        .collect();
+    let mut d = Dictionary::new();
+    d.insert("id".into(), Value::Integer(u64::from(id).into()));
+    d.insert("properties".into(), Value::Array(properties));
+    d.insert("children".into(), Value::Array(children));
+    Value::Dictionary(d)
+}
+
+/// Parses a store file's bytes; `file` names it in errors.
+pub fn decode(bytes: &[u8], file: &Path) -> Result<Domain> {
+    let value = Value::from_reader(Cursor::new(bytes)).map_err(|e| {
+        let text = e.to_string();
+        StoreError::Corrupt {
+            file: file.to_path_buf(),
+            position: plist_offset(&text).map(|o| position_of(bytes, o)),
+            reason: format!("not a valid property list: {}", strip_offset(&text)),
+        }
+    })?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        file: file.to_path_buf(),
+        position: None,
+        reason,
+    };
+    let top = value
+        .as_dictionary()
+        .ok_or_else(|| corrupt("the top level is not a dictionary".into()))?;
+    if top.get("format").and_then(Value::as_string) != Some(FORMAT) {
+        return Err(corrupt(format!("`format` is not `{FORMAT}`")));
+    }
+    let version = top.get("version").and_then(Value::as_unsigned_integer);
+    if version != Some(VERSION) {
+        return Err(corrupt(format!(
+            "unsupported version {version:?} (this relayctl reads version {VERSION})"
+        )));
+    }
+    let serial = top
+        .get("serial")
+        .and_then(Value::as_unsigned_integer)
+        .ok_or_else(|| corrupt("`serial` is missing or not an integer".into()))?;
+    let mut next_id = top
+        .get("next_id")
+        .and_then(Value::as_unsigned_integer)
+        .and_then(|n| DirId::try_from(n).ok())
+        .ok_or_else(|| corrupt("`next_id` is missing or not an integer".into()))?;
+    let root = top
+        .get("root")
+        .ok_or_else(|| corrupt("`root` is missing".into()))?;
+    let mut dirs = HashMap::new();
+    decode_dir(root, None, "root", &mut dirs).map_err(corrupt)?;
+    if dirs.get(&ROOT).is_none_or(|d| d.parent.is_some()) {
+        return Err(corrupt("the root directory does not have id 0".into()));
+    }
+    if let Some(max) = dirs.keys().max() {
+        next_id = next_id.max(max + 1);
+    }
+    Ok(Domain::from_parts(dirs, next_id, serial))
+}
+
+fn decode_dir(
+    value: &Value,
+    parent: Option<DirId>,
+    at: &str,
+    dirs: &mut HashMap<DirId, Directory>,
+) -> std::result::Result<DirId, String> {
+    let d = value
+        .as_dictionary()
+        .ok_or_else(|| format!("{at}: a directory must be a dictionary"))?;
+    let id = d
+        .get("id")
+        .and_then(Value::as_unsigned_integer)
+        .and_then(|n| DirId::try_from(n).ok())
+        .ok_or_else(|| format!("{at}: `id` is missing or not an integer"))?;
+    let mut properties = Vec::new();
+    for (i, p) in array(d.get("properties"), &format!("{at}.properties"))?
+        .iter()
+        .enumerate()
+    {
+        let here = format!("{at}.properties[{i}]");
+        let p = p
+            .as_dictionary()
+            .ok_or_else(|| format!("{here}: a property must be a dictionary"))?;
+        let key = p
+            .get("key")
+            .and_then(Value::as_string)
+            .ok_or_else(|| format!("{here}: `key` is missing or not a string"))?;
+        let values = array(p.get("values"), &format!("{here}.values"))?
+            .iter()
+            .enumerate()
+            .map(|(j, v)| {
+                v.as_string()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{here}.values[{j}]: not a string"))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        properties.push(Property {
+            key: key.to_string(),
+            values,
+        });
+    }
+    if dirs.contains_key(&id) {
+        return Err(format!("{at}: directory id {id} appears twice"));
+    }
+    dirs.insert(
+        id,
+        Directory {
+            id,
+            parent,
+            properties,
+            children: Vec::new(),
+        },
+    );
+    let mut children = Vec::new();
+    for (i, c) in array(d.get("children"), &format!("{at}.children"))?
+        .iter()
+        .enumerate()
+    {
+        children.push(decode_dir(
+            c,
+            Some(id),
+            &format!("{at}.children[{i}]"),
+            dirs,
+        )?);
+    }
+    if let Some(dir) = dirs.get_mut(&id) {
+        dir.children = children;
+    }
+    Ok(id)
+}
+
+fn array<'a>(v: Option<&'a Value>, at: &str) -> std::result::Result<&'a Vec<Value>, String> {
+    v.and_then(Value::as_array)
+        .ok_or_else(|| format!("{at}: missing or not an array"))
+}
+
+/// plist's errors end with `(offset N)`; this takes N.
+fn plist_offset(text: &str) -> Option<usize> {
+    let start = text.rfind("(offset ")? + "(offset ".len();
+    let rest = &text[start..];
+    rest[..rest.find(')')?].parse().ok()
+}
+
+fn strip_offset(text: &str) -> &str {
+    text.rfind(" (offset ").map_or(text, |i| &text[..i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_keeps_order_and_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("s"));
+        store
+            .update(|d| {
+                let id = d.create("/config/AppleMailServer")?;
+                d.create_prop(id, "zeta", vec!["2".into(), "1".into()])?;
+                d.create_prop(id, "alpha", vec![])?;
+                d.create("/config/relayd")?;
+                Ok(())
+            })
+            .unwrap();
+        let d = store.load().unwrap();
+        assert_eq!(d.serial(), 1);
+        let amc = d.lookup("/config/AppleMailServer").unwrap();
+        let keys: Vec<_> = amc.properties.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["name", "zeta", "alpha"]);
+        assert_eq!(amc.values("zeta").unwrap(), ["2", "1"]);
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&store.file()), FILE_MODE);
+        assert_eq!(mode(store.dir()), DIR_MODE);
+        let before = d.lookup("/config/relayd").unwrap().id;
+        store
+            .update(|d| d.destroy("/config/AppleMailServer"))
+            .unwrap();
+        let d = store.load().unwrap();
+        assert_eq!(d.lookup("/config/relayd").unwrap().id, before);
+        assert_eq!(d.serial(), 2);
+    }
+
+    #[test]
+    fn unchanged_update_does_not_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.update(|d| d.create("/x").map(|_| ())).unwrap();
+        store.update(|d| d.create("/x").map(|_| ())).unwrap();
+        assert_eq!(store.load().unwrap().serial(), 1);
+    }
+
+    #[test]
+    fn corrupt_file_is_reported_with_position_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.update(|d| d.create("/x").map(|_| ())).unwrap();
+        let mut bytes = fs::read(store.file()).unwrap();
+        let at = bytes.len() / 2;
+        bytes.truncate(at);
+        bytes.extend_from_slice(b"<<garbage");
+        fs::write(store.file(), &bytes).unwrap();
+        let err = store.load().unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("domain.plist:"), "{text}");
+        assert!(
+            matches!(
+                err,
+                StoreError::Corrupt {
+                    position: Some(_),
+                    ..
+                }
+            ),
+            "{text}"
+        );
+        assert!(store.update(|d| d.create("/y").map(|_| ())).is_err());
+        assert_eq!(fs::read(store.file()).unwrap(), bytes);
+    }
+
+    #[test]
+    fn binary_plist_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.update(|d| d.create("/x/y").map(|_| ())).unwrap();
+        let v = Value::from_file(store.file()).unwrap();
+        v.to_file_binary(store.file()).unwrap();
+        assert!(store.load().unwrap().resolve("/x/y").is_ok());
+    }
+
+    #[test]
+    fn structural_errors_name_the_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        fs::write(
+            store.file(),
+            r#"<?xml version="1.0"?><plist version="1.0"><dict><key>format</key><string>relay-store</string><key>version</key><integer>1</integer><key>serial</key><integer>1</integer><key>next_id</key><integer>1</integer><key>root</key><dict><key>id</key><integer>0</integer><key>properties</key><array><dict><key>key</key><string>k</string><key>values</key><array><integer>3</integer></array></dict></array><key>children</key><array/></dict></dict></plist>"#,
+        )
+        .unwrap();
+        let text = store.load().unwrap_err().to_string();
+        assert!(
+            text.contains("root.properties[0].values[0]: not a string"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,548 @@
+//! The in-memory NetInfo domain: directories with ordered properties holding ordered
+//! values, numeric directory ids and a serial. Every niutil verb is a method here, so
+//! `relayctl` only parses arguments and prints.
+//!
+//! A directory carrying `_locked` refuses every write but the removal of `_locked`
+//! itself, which is how an administrator unlocks it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::error::{Result, StoreError};
+use super::path::{Component, NiPath};
+
+pub type DirId = u32;
+
+/// The root directory's id.
+pub const ROOT: DirId = 0;
+
+/// The property that freezes a directory.
+pub const LOCKED: &str = "_locked";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Directory {
+    pub id: DirId,
+    pub parent: Option<DirId>,
+    pub properties: Vec<Property>,
+    pub children: Vec<DirId>,
+}
+
+impl Directory {
+    pub fn property(&self, key: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.key == key)
+    }
+
+    pub fn values(&self, key: &str) -> Option<&[String]> {
+        self.property(key).map(|p| p.values.as_slice())
+    }
+
+    /// The first value of `name`, which names the directory in its parent's paths.
+    pub fn name(&self) -> Option<&str> {
+        self.values("name")
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    }
+
+    fn has(&self, key: &str, value: &str) -> bool {
+        self.values(key)
+            .is_some_and(|vs| vs.iter().any(|v| v == value))
+    }
+
+    fn property_mut(&mut self, key: &str) -> Option<&mut Property> {
+        self.properties.iter_mut().find(|p| p.key == key)
+    }
+
+    /// The property, created empty at the end if missing (NetInfo puts new ones last).
+    fn property_or_new(&mut self, key: &str) -> &mut Property {
+        let at = match self.properties.iter().position(|p| p.key == key) {
+            Some(at) => at,
+            None => {
+                self.properties.push(Property {
+                    key: key.to_string(),
+                    values: Vec::new(),
+                });
+                self.properties.len() - 1
+            }
+        };
+        &mut self.properties[at]
+    }
+}
+
+/// A whole domain. Cloning is cheap enough for the sizes a relay sees (the daemon keeps
+/// one; relayctl edits one per command).
+#[derive(Debug, Clone)]
+pub struct Domain {
+    dirs: HashMap<DirId, Directory>,
+    next_id: DirId,
+    serial: u64,
+    dirty: bool,
+}
+
+impl Default for Domain {
+    fn default() -> Self {
+        Domain::new()
+    }
+}
+
+impl Domain {
+    /// An empty domain: just the root directory.
+    pub fn new() -> Domain {
+        let mut dirs = HashMap::new();
+        dirs.insert(
+            ROOT,
+            Directory {
+                id: ROOT,
+                parent: None,
+                properties: Vec::new(),
+                children: Vec::new(),
+            },
+        );
+        Domain {
+            dirs,
+            next_id: 1,
+            serial: 0,
+            dirty: false,
+        }
+    }
+
+    /// Rebuilds a domain from persisted parts; used by the file loader.
+    pub(crate) fn from_parts(
+        dirs: HashMap<DirId, Directory>,
+        next_id: DirId,
+        serial: u64,
+    ) -> Domain {
+        Domain {
+            dirs,
+            next_id,
+            serial,
+            dirty: false,
+        }
+    }
+
+    /// Grows with every write that changed something.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    pub(crate) fn next_id(&self) -> DirId {
+        self.next_id
+    }
+
+    /// Whether an operation since load changed anything (then the store writes).
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub(crate) fn commit_serial(&mut self) {
+        self.serial += 1;
+        self.dirty = false;
+    }
+
+    pub fn dir(&self, id: DirId) -> Option<&Directory> {
+        self.dirs.get(&id)
+    }
+
+    pub fn root(&self) -> &Directory {
+        &self.dirs[&ROOT]
+    }
+
+    /// Finds a directory by NetInfo path or id.
+    pub fn resolve(&self, path: &str) -> Result<DirId> {
+        let not_found = || StoreError::NoDirectory {
+            path: path.to_string(),
+        };
+        match NiPath::parse(path)? {
+            NiPath::Id(id) => self
+                .dirs
+                .contains_key(&id)
+                .then_some(id)
+                .ok_or_else(not_found),
+            NiPath::Steps(steps) => {
+                let mut at = ROOT;
+                for step in &steps {
+                    at = self.child(at, step).ok_or_else(not_found)?;
+                }
+                Ok(at)
+            }
+        }
+    }
+
+    /// Resolves a path to its directory.
+    pub fn lookup(&self, path: &str) -> Result<&Directory> {
+        let id = self.resolve(path)?;
+        Ok(&self.dirs[&id])
+    }
+
+    /// The first child of `parent` whose property `step.key` holds `step.value`.
+    fn child(&self, parent: DirId, step: &Component) -> Option<DirId> {
+        self.dirs[&parent]
+            .children
+            .iter()
+            .copied()
+            .find(|c| self.dirs[c].has(&step.key, &step.value))
+    }
+
+    /// The children of a directory in order.
+    pub fn children(&self, id: DirId) -> impl Iterator<Item = &Directory> {
+        self.dirs[&id].children.iter().map(move |c| &self.dirs[c])
+    }
+
+    /// A path that names `id` (by `name`, or by id where a directory has no name).
+    pub fn path_of(&self, id: DirId) -> String {
+        let mut parts = Vec::new();
+        let mut at = id;
+        while let Some(dir) = self.dirs.get(&at) {
+            let Some(parent) = dir.parent else { break };
+            match dir.name() {
+                Some(name) => parts.push(super::path::escape_component(name)),
+                None => return id.to_string(),
+            }
+            at = parent;
+        }
+        parts.reverse();
+        format!("/{}", parts.join("/"))
+    }
+
+    fn writable(&mut self, id: DirId, touching_key: Option<&str>) -> Result<&mut Directory> {
+        let path = self.path_of(id);
+        let dir = self
+            .dirs
+            .get_mut(&id)
+            .ok_or(StoreError::NoDirectory { path: path.clone() })?;
+        if dir.property(LOCKED).is_some() && touching_key != Some(LOCKED) {
+            return Err(StoreError::PermissionDenied {
+                path,
+                why: format!("the directory is {LOCKED}"),
+            });
+        }
+        Ok(dir)
+    }
+
+    fn new_dir(&mut self, parent: DirId, properties: Vec<Property>) -> DirId {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.dirs.insert(
+            id,
+            Directory {
+                id,
+                parent: Some(parent),
+                properties,
+                children: Vec::new(),
+            },
+        );
+        if let Some(p) = self.dirs.get_mut(&parent) {
+            p.children.push(id);
+        }
+        self.dirty = true;
+        id
+    }
+
+    /// `-create`: makes the directory and any missing parents; a no-op if it exists.
+    pub fn create(&mut self, path: &str) -> Result<DirId> {
+        let steps = match NiPath::parse(path)? {
+            NiPath::Id(id) => {
+                return self.dirs.contains_key(&id).then_some(id).ok_or_else(|| {
+                    StoreError::NoDirectory {
+                        path: path.to_string(),
+                    }
+                })
+            }
+            NiPath::Steps(steps) => steps,
+        };
+        let mut at = ROOT;
+        for step in &steps {
+            at = match self.child(at, step) {
+                Some(c) => c,
+                None => {
+                    self.writable(at, None)?;
+                    let mut props = Vec::new();
+                    // A child named by another key still gets that key; NetInfo gives it
+                    // no name of its own.
+                    props.push(Property {
+                        key: step.key.clone(),
+                        values: vec![step.value.clone()],
+                    });
+                    self.new_dir(at, props)
+                }
+            };
+        }
+        Ok(at)
+    }
+
+    /// Adds a child directory with these properties, whatever its name; used by niload.
+    pub fn add_child(&mut self, parent: DirId, properties: Vec<Property>) -> Result<DirId> {
+        self.writable(parent, None)?;
+        Ok(self.new_dir(parent, properties))
+    }
+
+    /// `-destroy`: removes the directory and everything below it.
+    pub fn destroy(&mut self, path: &str) -> Result<()> {
+        let id = self.resolve(path)?;
+        self.destroy_id(id)
+    }
+
+    pub fn destroy_id(&mut self, id: DirId) -> Result<()> {
+        let Some(parent) = self.dirs.get(&id).and_then(|d| d.parent) else {
+            return Err(StoreError::PermissionDenied {
+                path: "/".into(),
+                why: "the root directory cannot be destroyed".into(),
+            });
+        };
+        self.writable(parent, None)?;
+        self.writable(id, None)?;
+        let mut doomed = vec![id];
+        while let Some(d) = doomed.pop() {
+            if let Some(dir) = self.dirs.remove(&d) {
+                doomed.extend(dir.children);
+            }
+        }
+        if let Some(p) = self.dirs.get_mut(&parent) {
+            p.children.retain(|&c| c != id);
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `-createprop`: sets the property to exactly these values.
+    pub fn create_prop(&mut self, id: DirId, key: &str, values: Vec<String>) -> Result<()> {
+        let dir = self.writable(id, Some(key))?;
+        dir.property_or_new(key).values = values;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `-appendprop`: appends values, creating the property if missing.
+    pub fn append_prop(&mut self, id: DirId, key: &str, values: Vec<String>) -> Result<()> {
+        let dir = self.writable(id, Some(key))?;
+        dir.property_or_new(key).values.extend(values);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `-mergeprop`: appends only values not already present. Returns how many were
+    /// added. Uses a set so that merging 100,000 values stays linear.
+    pub fn merge_prop(&mut self, id: DirId, key: &str, values: Vec<String>) -> Result<usize> {
+        let dir = self.writable(id, Some(key))?;
+        let existed = dir.property(key).is_some();
+        let prop = dir.property_or_new(key);
+        let mut seen: HashSet<String> = prop.values.iter().cloned().collect();
+        let before = prop.values.len();
+        for v in values {
+            if seen.insert(v.clone()) {
+                prop.values.push(v);
+            }
+        }
+        let added = prop.values.len() - before;
+        if added > 0 || !existed {
+            self.dirty = true;
+        }
+        Ok(added)
+    }
+
+    /// `-insertval`: inserts one value at `index` (past the end appends).
+    pub fn insert_val(&mut self, id: DirId, key: &str, value: String, index: usize) -> Result<()> {
+        let dir = self.writable(id, Some(key))?;
+        let values = &mut dir.property_or_new(key).values;
+        let at = index.min(values.len());
+        values.insert(at, value);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `-destroyprop`: removes the properties; every key must exist, else nothing changes.
+    pub fn destroy_props(&mut self, id: DirId, keys: &[String]) -> Result<()> {
+        let unlocking = keys.iter().all(|k| k == LOCKED);
+        let dir = self.writable(id, unlocking.then_some(LOCKED))?;
+        if let Some(missing) = keys.iter().find(|k| dir.property(k).is_none()) {
+            return Err(StoreError::NoProperty {
+                key: missing.clone(),
+            });
+        }
+        dir.properties.retain(|p| !keys.contains(&p.key));
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// `-destroyval`: removes every occurrence of each value. Returns how many went.
+    pub fn destroy_vals(&mut self, id: DirId, key: &str, values: &[String]) -> Result<usize> {
+        let dir = self.writable(id, Some(key))?;
+        let prop = dir
+            .property_mut(key)
+            .ok_or_else(|| StoreError::NoProperty {
+                key: key.to_string(),
+            })?;
+        let doomed: HashSet<&str> = values.iter().map(String::as_str).collect();
+        let before = prop.values.len();
+        prop.values.retain(|v| !doomed.contains(v.as_str()));
+        let removed = before - prop.values.len();
+        if removed > 0 {
+            self.dirty = true;
+        }
+        Ok(removed)
+    }
+
+    /// `-renameprop`.
+    pub fn rename_prop(&mut self, id: DirId, old: &str, new: &str) -> Result<()> {
+        let dir = self.writable(id, Some(old))?;
+        if old == new {
+            return dir
+                .property(old)
+                .map(|_| ())
+                .ok_or_else(|| StoreError::NoProperty {
+                    key: old.to_string(),
+                });
+        }
+        if dir.property(new).is_some() {
+            return Err(StoreError::PropertyExists {
+                key: new.to_string(),
+            });
+        }
+        let prop = dir
+            .property_mut(old)
+            .ok_or_else(|| StoreError::NoProperty {
+                key: old.to_string(),
+            })?;
+        prop.key = new.to_string();
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Replaces a directory's whole property list (niload).
+    pub fn set_properties(&mut self, id: DirId, properties: Vec<Property>) -> Result<()> {
+        let dir = self.writable(id, None)?;
+        if dir.properties != properties {
+            dir.properties = properties;
+            self.dirty = true;
+        }
+        Ok(())
+    }
+
+    /// `-readprop`: the values of one property.
+    pub fn read_prop(&self, id: DirId, key: &str) -> Result<&[String]> {
+        self.dirs[&id]
+            .values(key)
+            .ok_or_else(|| StoreError::NoProperty {
+                key: key.to_string(),
+            })
+    }
+
+    /// `-list`: each child's id and the values of `key` (empty when it has none).
+    pub fn list(&self, id: DirId, key: &str) -> Vec<(DirId, Vec<String>)> {
+        self.children(id)
+            .map(|c| {
+                (
+                    c.id,
+                    c.values(key).map(<[String]>::to_vec).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn create_is_mkdir_p_and_idempotent() {
+        let mut d = Domain::new();
+        let id = d.create("/config/AppleMailServer").unwrap();
+        assert_eq!(d.create("/config/AppleMailServer").unwrap(), id);
+        assert_eq!(d.resolve("/name=config/name=AppleMailServer").unwrap(), id);
+        assert_eq!(d.resolve(&id.to_string()).unwrap(), id);
+        assert_eq!(d.path_of(id), "/config/AppleMailServer");
+        assert!(matches!(
+            d.resolve("/config/nope"),
+            Err(StoreError::NoDirectory { .. })
+        ));
+    }
+
+    #[test]
+    fn keyed_components_select_and_create() {
+        let mut d = Domain::new();
+        let alice = d.create("/users/alice").unwrap();
+        d.create_prop(alice, "uid", s(&["501"])).unwrap();
+        assert_eq!(d.resolve("/users/uid=501").unwrap(), alice);
+        let bob = d.create("/users/uid=502").unwrap();
+        assert_eq!(d.dir(bob).unwrap().values("uid").unwrap(), &s(&["502"])[..]);
+    }
+
+    #[test]
+    fn property_verbs_keep_order() {
+        let mut d = Domain::new();
+        let id = d.create("/x").unwrap();
+        d.create_prop(id, "list", s(&["a", "b"])).unwrap();
+        d.append_prop(id, "list", s(&["c", "a"])).unwrap();
+        assert_eq!(
+            d.read_prop(id, "list").unwrap(),
+            &s(&["a", "b", "c", "a"])[..]
+        );
+        assert_eq!(d.merge_prop(id, "list", s(&["b", "d", "d"])).unwrap(), 1);
+        d.insert_val(id, "list", "z".into(), 0).unwrap();
+        d.insert_val(id, "list", "end".into(), 99).unwrap();
+        assert_eq!(
+            d.read_prop(id, "list").unwrap(),
+            &s(&["z", "a", "b", "c", "a", "d", "end"])[..]
+        );
+        assert_eq!(d.destroy_vals(id, "list", &s(&["a", "q"])).unwrap(), 2);
+        d.rename_prop(id, "list", "other").unwrap();
+        assert!(matches!(
+            d.read_prop(id, "list"),
+            Err(StoreError::NoProperty { .. })
+        ));
+        d.create_prop(id, "empty", vec![]).unwrap();
+        assert!(matches!(
+            d.rename_prop(id, "other", "empty"),
+            Err(StoreError::PropertyExists { .. })
+        ));
+        assert!(matches!(
+            d.destroy_props(id, &s(&["other", "missing"])),
+            Err(StoreError::NoProperty { .. })
+        ));
+        d.destroy_props(id, &s(&["other"])).unwrap();
+        assert_eq!(d.dir(id).unwrap().properties.len(), 2); // name, empty
+    }
+
+    #[test]
+    fn locked_directories_refuse_writes_but_can_be_unlocked() {
+        let mut d = Domain::new();
+        let id = d.create("/x").unwrap();
+        d.create_prop(id, LOCKED, vec![]).unwrap();
+        let err = d.create_prop(id, "k", s(&["v"])).unwrap_err();
+        assert_eq!(err.exit_status(), 104);
+        assert_eq!(d.create("/x/child").unwrap_err().exit_status(), 104);
+        assert_eq!(d.destroy("/x").unwrap_err().exit_status(), 104);
+        d.destroy_props(id, &s(&[LOCKED])).unwrap();
+        d.create_prop(id, "k", s(&["v"])).unwrap();
+    }
+
+    #[test]
+    fn destroy_removes_subtree_not_root() {
+        let mut d = Domain::new();
+        d.create("/a/b/c").unwrap();
+        d.create("/a/d").unwrap();
+        d.destroy("/a/b").unwrap();
+        assert!(d.resolve("/a/b/c").is_err());
+        assert_eq!(d.list(d.resolve("/a").unwrap(), "name").len(), 1);
+        assert_eq!(d.destroy("/").unwrap_err().exit_status(), 104);
+    }
+
+    #[test]
+    fn merge_of_nothing_new_is_clean() {
+        let mut d = Domain::new();
+        let id = d.create("/x").unwrap();
+        d.create_prop(id, "l", s(&["a"])).unwrap();
+        d.commit_serial();
+        assert_eq!(d.merge_prop(id, "l", s(&["a"])).unwrap(), 0);
+        assert!(!d.is_dirty());
+    }
+}
