@@ -6,4 +6,6 @@
 
 pub mod hostlist;
 pub mod policy;
+pub mod settings;
 pub mod store;
+pub mod users;

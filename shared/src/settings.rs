@@ -1,0 +1,239 @@
+//! The typed view of the store: `/config/AppleMailServer` (the original's keys) and
+//! `/config/relayd` (the daemon's own). Every key has a default and a meaning, listed once
+//! in `KEYS`, which `relayctl show` prints and the man page test checks.
+//!
+//! A value that cannot be understood is an error, never a guess: the daemon then keeps
+//! its last good settings, and relayctl says what to fix.
+
+use crate::store::Domain;
+
+pub const APPLE_MAIL_SERVER: &str = "/config/AppleMailServer";
+pub const RELAYD: &str = "/config/relayd";
+pub const RELAY_FLAG: &str = "open_relay_addr_flag";
+pub const RELAY_LIST: &str = "open_relay_addr_list";
+pub const AUTH_FLAG: &str = "smtp_auth_flag";
+pub const LOCAL_DOMAINS: &str = "local_domains";
+
+/// What relayd writes when the AppleMailServer keys are absent: the restriction on,
+/// only loopback trusted, AUTH not required of everyone. Unlike the original (which
+/// created the restriction off), this is never an open relay.
+pub const DEFAULT_RELAY_FLAG: &str = "1";
+pub const DEFAULT_RELAY_LIST: [&str; 2] = ["127.0.0.1", "::1"];
+pub const DEFAULT_AUTH_FLAG: &str = "0";
+
+/// One documented key.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyDoc {
+    pub dir: &'static str,
+    pub key: &'static str,
+    /// The default as text; empty means "none".
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+/// Every key the programs read, with its default and meaning.
+pub const KEYS: &[KeyDoc] = &[
+    KeyDoc { dir: APPLE_MAIL_SERVER, key: RELAY_FLAG, default: DEFAULT_RELAY_FLAG, meaning: "Restricted SMTP Relay: 1 lets only hosts on open_relay_addr_list (or authenticated users) relay; 0 turns the restriction off" },
+    KeyDoc { dir: APPLE_MAIL_SERVER, key: RELAY_LIST, default: "127.0.0.1 ::1", meaning: "the trusted hosts: addresses, CIDR networks, address/netmask, ranges, host and domain names (see HOST ENTRIES)" },
+    KeyDoc { dir: APPLE_MAIL_SERVER, key: AUTH_FLAG, default: DEFAULT_AUTH_FLAG, meaning: "1 requires SMTP AUTH of every client not on the list, for local mail too" },
+    KeyDoc { dir: RELAYD, key: "listen", default: "0.0.0.0:25", meaning: "listeners, each an address and an optional role: smtp (default), submission (AUTH required) or smtps (implicit TLS)" },
+    KeyDoc { dir: RELAYD, key: LOCAL_DOMAINS, default: "the host's name", meaning: "domains whose mail is delivered here; other domains are relayed" },
+    KeyDoc { dir: RELAYD, key: "tls_cert", default: "", meaning: "PEM certificate for STARTTLS and smtps (none: relayd makes a self-signed one beside the store)" },
+    KeyDoc { dir: RELAYD, key: "tls_key", default: "", meaning: "PEM private key for tls_cert" },
+    KeyDoc { dir: RELAYD, key: "allow_plaintext_auth", default: "0", meaning: "1 offers AUTH before STARTTLS" },
+    KeyDoc { dir: RELAYD, key: "spool_dir", default: "STORE/spool", meaning: "the queue of accepted messages" },
+    KeyDoc { dir: RELAYD, key: "mail_root", default: "STORE/mail", meaning: "Maildir root for local users: mail_root/USER/Maildir" },
+    KeyDoc { dir: RELAYD, key: "lmtp", default: "", meaning: "local delivery over LMTP (unix:PATH or HOST:PORT) instead of Maildir" },
+    KeyDoc { dir: RELAYD, key: "relayhost", default: "", meaning: "smarthost HOST:PORT for remote mail (none: deliver by MX)" },
+    KeyDoc { dir: RELAYD, key: "relayhost_user", default: "", meaning: "user name for the smarthost" },
+    KeyDoc { dir: RELAYD, key: "relayhost_password", default: "", meaning: "password for the smarthost (never logged)" },
+    KeyDoc { dir: RELAYD, key: "dns_servers", default: "", meaning: "resolvers (ADDR:PORT) for MX, A/AAAA and PTR lookups by relayd and relayctl (none: the system's)" },
+    KeyDoc { dir: RELAYD, key: "control_socket", default: "STORE/relayd.sock", meaning: "the socket relayctl status talks to" },
+    KeyDoc { dir: RELAYD, key: "policy_listen", default: "", meaning: "address for the Postfix policy-delegation service (none: off)" },
+    KeyDoc { dir: RELAYD, key: "max_message_size", default: "10485760", meaning: "largest message accepted, in bytes" },
+    KeyDoc { dir: RELAYD, key: "max_recipients", default: "1000", meaning: "recipients per message" },
+    KeyDoc { dir: RELAYD, key: "max_connections", default: "100", meaning: "simultaneous SMTP sessions" },
+    KeyDoc { dir: RELAYD, key: "max_connections_per_client", default: "20", meaning: "simultaneous sessions from one client address" },
+    KeyDoc { dir: RELAYD, key: "queue_lifetime", default: "5d", meaning: "how long a message is retried before it bounces" },
+];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("{dir} {key} is `{value}`: it must be 0 or 1")]
+    BadFlag {
+        dir: &'static str,
+        key: &'static str,
+        value: String,
+    },
+    #[error("{dir} {key} has {count} values: it must have exactly one (0 or 1)")]
+    FlagValues {
+        dir: &'static str,
+        key: &'static str,
+        count: usize,
+    },
+}
+
+/// The relay settings the policy is decided from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelaySettings {
+    /// `open_relay_addr_flag` (R).
+    pub restrict_relay: bool,
+    /// `smtp_auth_flag` (A).
+    pub require_auth: bool,
+    /// `open_relay_addr_list`, as written (entries are parsed by `hostlist`).
+    pub relay_list: Vec<String>,
+    /// Lowercased, without trailing dots.
+    pub local_domains: Vec<String>,
+    /// Keys that were absent and took their default (relayd writes these at start).
+    pub defaulted: Vec<&'static str>,
+}
+
+impl RelaySettings {
+    /// Flag 0 with AUTH off: anyone may relay anywhere.
+    pub fn is_open_relay(&self) -> bool {
+        !self.restrict_relay && !self.require_auth
+    }
+
+    /// Reads the settings; absent keys take the defaults relayd would create.
+    pub fn from_domain(domain: &Domain) -> Result<RelaySettings, SettingsError> {
+        let apple = domain.lookup(APPLE_MAIL_SERVER).ok();
+        let relayd = domain.lookup(RELAYD).ok();
+        let mut defaulted = Vec::new();
+        let mut flag = |key: &'static str, default: &str| -> Result<bool, SettingsError> {
+            match apple.and_then(|d| d.values(key)) {
+                None => {
+                    defaulted.push(key);
+                    Ok(default == "1")
+                }
+                Some([v]) => match v.trim() {
+                    "1" => Ok(true),
+                    "0" => Ok(false),
+                    _ => Err(SettingsError::BadFlag {
+                        dir: APPLE_MAIL_SERVER,
+                        key,
+                        value: v.clone(),
+                    }),
+                },
+                Some(vs) => Err(SettingsError::FlagValues {
+                    dir: APPLE_MAIL_SERVER,
+                    key,
+                    count: vs.len(),
+                }),
+            }
+        };
+        let restrict_relay = flag(RELAY_FLAG, DEFAULT_RELAY_FLAG)?;
+        let require_auth = flag(AUTH_FLAG, DEFAULT_AUTH_FLAG)?;
+        let relay_list = match apple.and_then(|d| d.values(RELAY_LIST)) {
+            Some(v) => v.to_vec(),
+            None => {
+                defaulted.push(RELAY_LIST);
+                DEFAULT_RELAY_LIST.iter().map(|s| s.to_string()).collect()
+            }
+        };
+        let local_domains = match relayd.and_then(|d| d.values(LOCAL_DOMAINS)) {
+            Some(v) => v
+                .iter()
+                .map(|d| normalize_domain(d))
+                .filter(|d| !d.is_empty())
+                .collect(),
+            None => host_name().into_iter().collect(),
+        };
+        Ok(RelaySettings {
+            restrict_relay,
+            require_auth,
+            relay_list,
+            local_domains,
+            defaulted,
+        })
+    }
+}
+
+/// Lowercase, trimmed, without a trailing dot.
+pub fn normalize_domain(d: &str) -> String {
+    d.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// This host's name, the default local domain.
+pub fn host_name() -> Option<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let name = normalize_domain(&String::from_utf8_lossy(&buf[..end]));
+    (!name.is_empty()).then_some(name)
+}
+
+/// A documented key's entry, if any.
+pub fn key_doc(dir: &str, key: &str) -> Option<&'static KeyDoc> {
+    KEYS.iter().find(|k| k.dir == dir && k.key == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(flag: &[&str], auth: Option<&str>) -> Domain {
+        let mut d = Domain::new();
+        let id = d.create(APPLE_MAIL_SERVER).unwrap();
+        d.create_prop(id, RELAY_FLAG, flag.iter().map(|s| s.to_string()).collect())
+            .unwrap();
+        if let Some(a) = auth {
+            d.create_prop(id, AUTH_FLAG, vec![a.into()]).unwrap();
+        }
+        d.create_prop(id, RELAY_LIST, vec!["10.0.0.0/8".into()])
+            .unwrap();
+        let r = d.create(RELAYD).unwrap();
+        d.create_prop(r, LOCAL_DOMAINS, vec!["Example.COM.".into()])
+            .unwrap();
+        d
+    }
+
+    #[test]
+    fn reads_flags_and_lists() {
+        let s = RelaySettings::from_domain(&domain(&["1"], Some("0"))).unwrap();
+        assert!(s.restrict_relay && !s.require_auth && !s.is_open_relay());
+        assert_eq!(s.relay_list, ["10.0.0.0/8"]);
+        assert_eq!(s.local_domains, ["example.com"]);
+        assert!(s.defaulted.is_empty());
+        let s = RelaySettings::from_domain(&domain(&["0"], None)).unwrap();
+        assert!(s.is_open_relay());
+        assert_eq!(s.defaulted, [AUTH_FLAG]);
+    }
+
+    #[test]
+    fn absent_keys_default_safely() {
+        let s = RelaySettings::from_domain(&Domain::new()).unwrap();
+        assert!(s.restrict_relay && !s.require_auth);
+        assert_eq!(s.relay_list, DEFAULT_RELAY_LIST);
+        assert_eq!(s.defaulted.len(), 3);
+    }
+
+    #[test]
+    fn bad_flags_are_errors() {
+        assert!(matches!(
+            RelaySettings::from_domain(&domain(&["yes"], None)),
+            Err(SettingsError::BadFlag { .. })
+        ));
+        assert!(matches!(
+            RelaySettings::from_domain(&domain(&["1", "0"], None)),
+            Err(SettingsError::FlagValues { count: 2, .. })
+        ));
+        assert!(matches!(
+            RelaySettings::from_domain(&domain(&[], None)),
+            Err(SettingsError::FlagValues { count: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn every_key_is_documented_once() {
+        for (i, k) in KEYS.iter().enumerate() {
+            assert!(!k.meaning.is_empty());
+            assert!(KEYS[i + 1..]
+                .iter()
+                .all(|o| (o.dir, o.key) != (k.dir, k.key)));
+        }
+    }
+}
