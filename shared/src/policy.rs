@@ -1,1 +1,0 @@
-//! Relay policy (being written).
