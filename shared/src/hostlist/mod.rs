@@ -1,1 +1,277 @@
-//! Trusted host lists (being written).
+//! The trusted host list (`open_relay_addr_list`): its grammar, and the compiled matcher
+//! that answers "is this client trusted, and by which entry?".
+//!
+//! Every SMTP session asks this question, and a list may hold a million entries, so the
+//! list is compiled once per reload into sorted disjoint intervals per address family and
+//! each lookup is a binary search. This module must never scan the list per lookup (its
+//! cost may grow with log n, no faster), never do DNS (name entries are handed back as
+//! [`NameEntry`] values for the daemon to resolve, with [`reverse_name_matches`] as the
+//! pure predicate), and never widen an entry silently: an entry it cannot read exactly is
+//! refused with a reason, because a wrong guess here is an open relay.
+//!
+//! Flow: `parse` (text to [`Entry`]) -> `HostList::compile` (entries to `intervals`) ->
+//! [`HostList::lookup`] per client.
+
+mod entry;
+mod intervals;
+mod names;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use std::net::IpAddr;
+
+pub use entry::{Entry, EntryError, Reason};
+pub use names::{reverse_name_matches, NameEntry, NameKind};
+pub use parse::parse_entry;
+
+use intervals::{Intervals, Span};
+use parse::canonical_net;
+
+/// A compiled trusted host list; cheap to share behind an `Arc`, immutable once built.
+#[derive(Debug, Clone, Default)]
+pub struct HostList {
+    /// IPv4 entries (and IPv4-mapped IPv6 ones) as disjoint labelled intervals.
+    v4: Intervals<u32>,
+    /// IPv6 entries as disjoint labelled intervals.
+    v6: Intervals<u128>,
+    /// The original text and list position of each numeric entry, by label, so a match
+    /// can name the entry as the administrator wrote it.
+    texts: TextArena,
+    /// Name entries, left for the daemon's DNS to resolve.
+    names: Vec<NameEntry>,
+    /// What was accepted, for status output and reload logs.
+    counts: Counts,
+}
+
+/// The result of compiling a list: the matcher, and the entries it left out with why.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The matcher built from every accepted entry.
+    pub list: HostList,
+    /// The entries left out, in list order, for the reload log and `relayctl`.
+    pub rejected: Vec<Rejected>,
+}
+
+/// An entry left out of the compiled list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Position of the entry in the input list (0-based).
+    pub index: usize,
+    /// The entry as given.
+    pub text: String,
+    /// Why it was refused (without the text; see [`Reason`]).
+    pub reason: String,
+}
+
+/// The entry that made a client address trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match<'a> {
+    /// Position of the entry in the input list (0-based).
+    pub index: usize,
+    /// The entry as written in the store.
+    pub text: &'a str,
+}
+
+/// How many entries of each kind were accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Single addresses.
+    pub addresses: usize,
+    /// Networks and ranges.
+    pub networks: usize,
+    /// Host names and subdomain entries.
+    pub names: usize,
+}
+
+impl HostList {
+    /// Parses and compiles a list; entries that do not parse are reported in
+    /// [`Compiled::rejected`] and left out, as the original server did.
+    pub fn compile<'a>(entries: impl IntoIterator<Item = &'a str>) -> Compiled {
+        let mut builder = Builder::default();
+        for (index, text) in entries.into_iter().enumerate() {
+            match parse_entry(text) {
+                Ok(entry) => builder.add(index, text, entry),
+                Err(err) => builder.reject(index, text, err.reason().to_string()),
+            }
+        }
+        builder.finish()
+    }
+
+    /// Compiles already parsed entries, each with the text to report when it matches;
+    /// the index of each is its position in the input.
+    pub fn from_entries(entries: impl IntoIterator<Item = (String, Entry)>) -> Compiled {
+        let mut builder = Builder::default();
+        for (index, (text, entry)) in entries.into_iter().enumerate() {
+            builder.add(index, &text, entry);
+        }
+        builder.finish()
+    }
+
+    /// The earliest numeric entry covering `ip`, if any. One binary search; no DNS.
+    ///
+    /// IPv4-mapped IPv6 clients (`::ffff:10.1.2.3`, as a dual-stack socket reports IPv4
+    /// peers) are looked up as IPv4, so they match IPv4 entries; IPv6 entries match only
+    /// real IPv6 clients (an entry wholly inside `::ffff:0:0/96` was already turned into
+    /// its IPv4 equivalent by the parser).
+    pub fn lookup(&self, ip: IpAddr) -> Option<Match<'_>> {
+        let label = match ip.to_canonical() {
+            IpAddr::V4(v4) => self.v4.find(u32::from(v4)),
+            IpAddr::V6(v6) => self.v6.find(u128::from(v6)),
+        }?;
+        self.texts.get(label)
+    }
+
+    /// The name entries, in list order, for the daemon to resolve.
+    pub fn names(&self) -> &[NameEntry] {
+        &self.names
+    }
+
+    /// How many entries of each kind were accepted.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// Whether the list trusts nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.v4.len() == 0 && self.v6.len() == 0 && self.names.is_empty()
+    }
+}
+
+/// The original texts of the numeric entries in one string, so a million entries cost
+/// one allocation rather than a million.
+#[derive(Debug, Clone, Default)]
+struct TextArena {
+    /// All texts, concatenated.
+    buf: String,
+    /// Per label: the list position of the entry and where its text ends in `buf`
+    /// (it starts where the previous one ends).
+    slots: Vec<(usize, usize)>,
+}
+
+impl TextArena {
+    /// Stores a text and returns its label, or `None` past `u32::MAX` labels.
+    fn push(&mut self, index: usize, text: &str) -> Option<u32> {
+        let label = u32::try_from(self.slots.len()).ok()?;
+        self.buf.push_str(text);
+        self.slots.push((index, self.buf.len()));
+        Some(label)
+    }
+
+    fn get(&self, label: u32) -> Option<Match<'_>> {
+        let slot = usize::try_from(label).ok()?;
+        let &(index, end) = self.slots.get(slot)?;
+        let start = match slot.checked_sub(1) {
+            Some(prev) => self.slots.get(prev)?.1,
+            None => 0,
+        };
+        let text = self.buf.get(start..end)?;
+        Some(Match { index, text })
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+        self.slots.shrink_to_fit();
+    }
+}
+
+/// Collects entries in list order; labels grow with the order, so "lowest label" means
+/// "earliest entry".
+#[derive(Default)]
+struct Builder {
+    v4: Vec<Span<u32>>,
+    v6: Vec<Span<u128>>,
+    texts: TextArena,
+    names: Vec<NameEntry>,
+    counts: Counts,
+    rejected: Vec<Rejected>,
+}
+
+impl Builder {
+    fn add(&mut self, index: usize, text: &str, entry: Entry) {
+        match entry {
+            Entry::Name(name) => self.add_name(index, text, NameKind::Host(name)),
+            Entry::Subdomain(name) => self.add_name(index, text, NameKind::Subdomain(name)),
+            numeric => self.add_numeric(index, text, &numeric),
+        }
+    }
+
+    fn add_name(&mut self, index: usize, text: &str, kind: NameKind) {
+        self.counts.names += 1;
+        self.names.push(NameEntry {
+            index,
+            text: text.to_owned(),
+            kind,
+        });
+    }
+
+    fn add_numeric(&mut self, index: usize, text: &str, entry: &Entry) {
+        let Some(bounds) = numeric_bounds(entry) else {
+            // A range with mixed families cannot come out of the parser; refuse it
+            // rather than guess if a caller of `from_entries` builds one.
+            return self.reject(index, text, Reason::MixedFamilies.to_string());
+        };
+        let Some(label) = self.texts.push(index, text) else {
+            return self.reject(index, text, Reason::TooMany.to_string());
+        };
+        match bounds {
+            Bounds::V4(start, end) => self.v4.push(Span { start, end, label }),
+            Bounds::V6(start, end) => self.v6.push(Span { start, end, label }),
+        }
+        match entry {
+            Entry::Addr(_) => self.counts.addresses += 1,
+            _ => self.counts.networks += 1,
+        }
+    }
+
+    fn reject(&mut self, index: usize, text: &str, reason: String) {
+        self.rejected.push(Rejected {
+            index,
+            text: text.to_owned(),
+            reason,
+        });
+    }
+
+    fn finish(mut self) -> Compiled {
+        self.texts.shrink_to_fit();
+        self.names.shrink_to_fit();
+        let list = HostList {
+            v4: Intervals::build(self.v4),
+            v6: Intervals::build(self.v6),
+            texts: self.texts,
+            names: self.names,
+            counts: self.counts,
+        };
+        Compiled {
+            list,
+            rejected: self.rejected,
+        }
+    }
+}
+
+/// The inclusive integer interval a numeric entry covers, in its family.
+enum Bounds {
+    V4(u32, u32),
+    V6(u128, u128),
+}
+
+/// Converts an address, network or range into integer bounds (v4-mapped addresses count
+/// as IPv4); `None` for names and for ranges that mix families.
+fn numeric_bounds(entry: &Entry) -> Option<Bounds> {
+    let (start, end) = match *entry {
+        Entry::Addr(ip) => (ip.to_canonical(), ip.to_canonical()),
+        Entry::Net(net) => {
+            // Not endpoint by endpoint: a v6 net may end inside the mapped space
+            // without lying in it, and still is an IPv6 net.
+            let net = canonical_net(net);
+            (net.network(), net.broadcast())
+        }
+        Entry::Range { start, end } => (start.to_canonical(), end.to_canonical()),
+        Entry::Name(_) | Entry::Subdomain(_) => return None,
+    };
+    match (start, end) {
+        (IpAddr::V4(s), IpAddr::V4(e)) => Some(Bounds::V4(u32::from(s), u32::from(e))),
+        (IpAddr::V6(s), IpAddr::V6(e)) => Some(Bounds::V6(u128::from(s), u128::from(e))),
+        _ => None,
+    }
+}

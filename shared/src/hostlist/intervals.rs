@@ -1,0 +1,247 @@
+//! Sorted disjoint intervals: the compiled form of the numeric entries of one address
+//! family, searched by bisection.
+//!
+//! Entries overlap freely in a list (`10.0.0.0/8` and `10.1.2.3`); the compiler cuts them
+//! into disjoint segments, each labelled with the earliest entry that covers it, so a
+//! lookup is one binary search and still names the entry a naive top-to-bottom scan would
+//! have named. Segments are kept as three parallel vectors so the search touches only the
+//! start keys (dense in cache) and there is no per-entry allocation.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// An address as an integer key: `u32` for IPv4, `u128` for IPv6.
+pub(crate) trait Key: Copy + Ord + std::fmt::Debug {
+    /// The last address of the family (inclusive ends can reach it, so `+ 1` can't).
+    const MAX: Self;
+    /// `self + 1`; only called when `self < MAX`.
+    fn succ(self) -> Self;
+    /// `self - 1`; only called when `self > 0`.
+    fn pred(self) -> Self;
+}
+
+impl Key for u32 {
+    const MAX: Self = u32::MAX;
+    fn succ(self) -> Self {
+        self.saturating_add(1)
+    }
+    fn pred(self) -> Self {
+        self.saturating_sub(1)
+    }
+}
+
+impl Key for u128 {
+    const MAX: Self = u128::MAX;
+    fn succ(self) -> Self {
+        self.saturating_add(1)
+    }
+    fn pred(self) -> Self {
+        self.saturating_sub(1)
+    }
+}
+
+/// One input interval `[start, end]` (inclusive) and the label of the entry it came from.
+/// Lower labels are earlier entries and win where intervals overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span<K> {
+    pub start: K,
+    pub end: K,
+    pub label: u32,
+}
+
+/// Disjoint, sorted, labelled segments of one family.
+#[derive(Debug, Clone)]
+pub(crate) struct Intervals<K> {
+    /// First address of each segment, strictly increasing: the bisection key.
+    starts: Vec<K>,
+    /// Last address (inclusive) of each segment; `ends[i] < starts[i + 1]`.
+    ends: Vec<K>,
+    /// The earliest entry covering each segment.
+    labels: Vec<u32>,
+}
+
+impl<K> Default for Intervals<K> {
+    fn default() -> Self {
+        Intervals {
+            starts: Vec::new(),
+            ends: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+}
+
+impl<K: Key> Intervals<K> {
+    /// Cuts possibly overlapping spans into disjoint segments labelled with the lowest
+    /// covering label, merging neighbours that touch and share a label.
+    ///
+    /// A sweep over the spans sorted by start with a min-heap of the spans open at the
+    /// sweep point: O(n log n) whatever the overlap, where "paint the gaps entry by entry"
+    /// would be quadratic for many wide entries over many narrow ones.
+    pub fn build(mut spans: Vec<Span<K>>) -> Self {
+        spans.retain(|s| s.start <= s.end);
+        spans.sort_unstable_by_key(|s| s.start);
+        let mut out = Intervals::default();
+        let mut open: BinaryHeap<Reverse<(u32, K)>> = BinaryHeap::new();
+        let mut next = 0;
+        let Some(first) = spans.first() else {
+            return out;
+        };
+        let mut cur = first.start;
+        loop {
+            while let Some(span) = spans.get(next).filter(|s| s.start <= cur) {
+                open.push(Reverse((span.label, span.end)));
+                next += 1;
+            }
+            while open.peek().is_some_and(|Reverse((_, end))| *end < cur) {
+                open.pop();
+            }
+            let Some(&Reverse((label, end))) = open.peek() else {
+                match spans.get(next) {
+                    Some(span) => cur = span.start,
+                    None => break,
+                }
+                continue;
+            };
+            // The segment runs until the winner ends or a new span opens, whichever is
+            // first; a new span starts after `cur`, so `pred` cannot underflow.
+            let seg_end = match spans.get(next) {
+                Some(span) if span.start <= end => span.start.pred(),
+                _ => end,
+            };
+            out.push(cur, seg_end, label);
+            if seg_end == K::MAX {
+                break;
+            }
+            cur = seg_end.succ();
+        }
+        out.shrink_to_fit();
+        out
+    }
+
+    /// Appends a segment after the last one, extending the last one instead when they
+    /// touch and carry the same label.
+    fn push(&mut self, start: K, end: K, label: u32) {
+        if let (Some(last_end), Some(&last_label)) = (self.ends.last_mut(), self.labels.last()) {
+            if last_label == label && *last_end < K::MAX && last_end.succ() == start {
+                *last_end = end;
+                return;
+            }
+        }
+        self.starts.push(start);
+        self.ends.push(end);
+        self.labels.push(label);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.starts.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self.labels.shrink_to_fit();
+    }
+
+    /// The label of the segment containing `key`, by binary search.
+    pub fn find(&self, key: K) -> Option<u32> {
+        let after = self.starts.partition_point(|&s| s <= key);
+        let seg = after.checked_sub(1)?;
+        if *self.ends.get(seg)? >= key {
+            self.labels.get(seg).copied()
+        } else {
+            None
+        }
+    }
+
+    /// Number of disjoint segments (for sizing and tests).
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The segments in order, for tests and diagnostics.
+    #[cfg(test)]
+    pub fn segments(&self) -> impl Iterator<Item = Span<K>> + '_ {
+        self.starts
+            .iter()
+            .zip(&self.ends)
+            .zip(&self.labels)
+            .map(|((&start, &end), &label)| Span { start, end, label })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn span(start: u32, end: u32, label: u32) -> Span<u32> {
+        Span { start, end, label }
+    }
+
+    /// The reference: the lowest label among spans covering `key`.
+    fn naive(spans: &[Span<u32>], key: u32) -> Option<u32> {
+        spans
+            .iter()
+            .filter(|s| s.start <= key && key <= s.end)
+            .map(|s| s.label)
+            .min()
+    }
+
+    #[test]
+    fn empty_finds_nothing() {
+        let iv = Intervals::<u32>::build(Vec::new());
+        assert_eq!(iv.find(0), None);
+        assert_eq!(iv.len(), 0);
+    }
+
+    #[test]
+    fn earlier_label_wins_inside_later_wide_span() {
+        let iv = Intervals::build(vec![span(5, 5, 0), span(0, 10, 1)]);
+        let segs: Vec<_> = iv.segments().collect();
+        assert_eq!(segs, vec![span(0, 4, 1), span(5, 5, 0), span(6, 10, 1)]);
+    }
+
+    #[test]
+    fn later_narrow_span_is_swallowed_by_earlier_wide_one() {
+        let iv = Intervals::build(vec![span(0, 10, 0), span(5, 5, 1)]);
+        let segs: Vec<_> = iv.segments().collect();
+        assert_eq!(segs, vec![span(0, 10, 0)]);
+    }
+
+    #[test]
+    fn touching_same_label_merges() {
+        let iv = Intervals::build(vec![span(0, 4, 3), span(5, 9, 3)]);
+        assert_eq!(iv.len(), 1);
+    }
+
+    #[test]
+    fn reaches_max_without_overflow() {
+        let iv = Intervals::build(vec![
+            span(u32::MAX - 1, u32::MAX, 0),
+            span(u32::MAX, u32::MAX, 1),
+        ]);
+        assert_eq!(iv.find(u32::MAX), Some(0));
+        assert_eq!(iv.find(u32::MAX - 2), None);
+        let iv = Intervals::build(vec![span(0, u32::MAX, 7)]);
+        assert_eq!(iv.find(0), Some(7));
+        assert_eq!(iv.find(u32::MAX), Some(7));
+    }
+
+    proptest! {
+        #[test]
+        fn matches_naive_in_a_crowded_space(
+            raw in prop::collection::vec((0u32..64, 0u32..16), 0..40),
+        ) {
+            let spans: Vec<_> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(s, w))| span(s, s + w, i as u32))
+                .collect();
+            let iv = Intervals::build(spans.clone());
+            for key in 0..90 {
+                prop_assert_eq!(iv.find(key), naive(&spans, key), "key {}", key);
+            }
+            let segs: Vec<_> = iv.segments().collect();
+            for pair in segs.windows(2) {
+                prop_assert!(pair[0].end < pair[1].start);
+                prop_assert!(pair[0].end + 1 < pair[1].start || pair[0].label != pair[1].label);
+            }
+        }
+    }
+}
