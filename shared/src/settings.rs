@@ -94,6 +94,15 @@ impl RelaySettings {
         !self.restrict_relay && !self.require_auth
     }
 
+    /// The part the policy decides from.
+    pub fn policy(&self) -> crate::policy::PolicySettings {
+        crate::policy::PolicySettings {
+            restrict_relay: self.restrict_relay,
+            require_auth: self.require_auth,
+            local_domains: self.local_domains.clone(),
+        }
+    }
+
     /// Reads the settings; absent keys take the defaults relayd would create.
     pub fn from_domain(domain: &Domain) -> Result<RelaySettings, SettingsError> {
         let apple = domain.lookup(APPLE_MAIL_SERVER).ok();
@@ -146,6 +155,24 @@ impl RelaySettings {
             defaulted,
         })
     }
+}
+
+/// Writes every absent AppleMailServer key with the default relayd would create, so
+/// that a task command never leaves the policy resting on implicit defaults.
+pub fn ensure_defaults(domain: &mut Domain) -> crate::store::Result<crate::store::DirId> {
+    let id = domain.create(APPLE_MAIL_SERVER)?;
+    let missing = |d: &Domain, key| d.dir(id).is_some_and(|dir| dir.property(key).is_none());
+    if missing(domain, RELAY_FLAG) {
+        domain.create_prop(id, RELAY_FLAG, vec![DEFAULT_RELAY_FLAG.into()])?;
+    }
+    if missing(domain, RELAY_LIST) {
+        let list = DEFAULT_RELAY_LIST.iter().map(|s| s.to_string()).collect();
+        domain.create_prop(id, RELAY_LIST, list)?;
+    }
+    if missing(domain, AUTH_FLAG) {
+        domain.create_prop(id, AUTH_FLAG, vec![DEFAULT_AUTH_FLAG.into()])?;
+    }
+    Ok(id)
 }
 
 /// Lowercase, trimmed, without a trailing dot.

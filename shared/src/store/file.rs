@@ -63,7 +63,11 @@ impl Store {
 
     /// Runs `edit` on the current domain under the writers' lock, and writes the result
     /// if it changed anything (one write however many values changed).
-    pub fn update<T>(&self, edit: impl FnOnce(&mut Domain) -> Result<T>) -> Result<T> {
+    /// An error from `edit` leaves the store as it was.
+    pub fn update<T, E: From<StoreError>>(
+        &self,
+        edit: impl FnOnce(&mut Domain) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
         let _lock = self.lock()?;
         let mut domain = self.load()?;
         let out = edit(&mut domain)?;

@@ -1,0 +1,102 @@
+//! relayctl: argument parsing and printing only. Every decision lives in `shared`, so
+//! that `relayctl relay check` and relayd can never disagree.
+
+pub mod cli;
+mod niutil;
+mod output;
+mod relay;
+mod show;
+mod users;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use shared::store::{Store, StoreError};
+
+use cli::{Cli, Command};
+pub use output::Failure;
+
+/// Runs relayctl with these arguments (the first is the program name) and returns the
+/// exit status.
+pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
+    let cli = match Cli::try_parse_from(cli::normalize_args(args)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // niutil exits 1 on a usage error; help and version are not errors.
+            return if e.use_stderr() { 1 } else { 0 };
+        }
+    };
+    match dispatch(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("relayctl: {e:#}");
+            status_of(&e)
+        }
+    }
+}
+
+fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
+    let ctx = Context { cli };
+    match &cli.command {
+        Command::Nidump(a) => niutil::nidump(&ctx, a),
+        Command::Niload(a) => niutil::niload(&ctx, a),
+        Command::Relay(c) => relay::run(&ctx, c),
+        Command::Auth(c) => relay::auth(&ctx, c),
+        Command::User(c) => users::run(&ctx, c),
+        Command::Show => show::run(&ctx),
+        verb => niutil::run(&ctx, verb),
+    }
+}
+
+/// What every command needs: the parsed options.
+pub(crate) struct Context<'a> {
+    pub cli: &'a Cli,
+}
+
+impl Context<'_> {
+    /// The store a niutil domain argument names: `.` is the local store; `/` and `..` the
+    /// parent store, or the local one when there is no parent (a standalone NetInfo
+    /// domain is its own root).
+    pub fn domain(&self, name: &str) -> anyhow::Result<Store> {
+        let path: PathBuf = match name {
+            "." => self.cli.store.clone(),
+            "/" | ".." => self
+                .cli
+                .parent_store
+                .clone()
+                .unwrap_or_else(|| self.cli.store.clone()),
+            other => {
+                return Err(Failure::new(
+                    200,
+                    format!(
+                        "unknown domain `{other}`: use `.` (the local store, --store) or `/` (the parent, --parent-store)"
+                    ),
+                )
+                .into())
+            }
+        };
+        Ok(Store::new(path))
+    }
+
+    /// The local store, which the task-shaped commands edit.
+    pub fn local(&self) -> Store {
+        Store::new(self.cli.store.clone())
+    }
+
+    pub fn json(&self) -> bool {
+        self.cli.json
+    }
+}
+
+fn status_of(e: &anyhow::Error) -> i32 {
+    for cause in e.chain() {
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return f.status;
+        }
+        if let Some(s) = cause.downcast_ref::<StoreError>() {
+            return s.exit_status();
+        }
+    }
+    1
+}

@@ -1,0 +1,538 @@
+//! `relayctl relay ...` and `relayctl auth ...`: the task-shaped commands. They write
+//! the same keys an administrator would write with the niutil verbs.
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Read, Write};
+
+use serde::Serialize;
+use shared::hostlist::{parse_entry, HostList};
+use shared::policy::{self, Client, Trust};
+use shared::settings::{self, RelaySettings, APPLE_MAIL_SERVER, AUTH_FLAG, RELAY_FLAG, RELAY_LIST};
+use shared::store::Domain;
+use shared::users;
+
+use crate::cli::{AuthCommand, RelayCommand};
+use crate::output::{self, Failure};
+use crate::Context;
+
+/// The recipient `relay check` asks about without --rcpt: one at a domain that is never
+/// ours (RFC 2606 reserves `.invalid`), i.e. "may this client relay?".
+pub const REMOTE_PROBE: &str = "relay-check@remote.invalid";
+
+pub fn run(ctx: &Context, cmd: &RelayCommand) -> anyhow::Result<i32> {
+    match cmd {
+        RelayCommand::Enable => set_flag(ctx, RELAY_FLAG, true, false),
+        RelayCommand::Disable { force } => set_flag(ctx, RELAY_FLAG, false, *force),
+        RelayCommand::Add { entries, force } => add(ctx, entries, *force),
+        RelayCommand::Remove { entries } => remove(ctx, entries),
+        RelayCommand::List => list(ctx, false),
+        RelayCommand::Export => list(ctx, true),
+        RelayCommand::Import {
+            file,
+            replace,
+            skip_invalid,
+            dry_run,
+            force,
+        } => import(
+            ctx,
+            file,
+            ImportMode {
+                replace: *replace,
+                skip_invalid: *skip_invalid,
+                dry_run: *dry_run,
+                force: *force,
+            },
+        ),
+        RelayCommand::Check { addr, user, rcpt } => {
+            check(ctx, *addr, user.as_deref(), rcpt.as_deref())
+        }
+    }
+}
+
+pub fn auth(ctx: &Context, cmd: &AuthCommand) -> anyhow::Result<i32> {
+    match cmd {
+        AuthCommand::Enable => set_flag(ctx, AUTH_FLAG, true, false),
+        AuthCommand::Disable { force } => set_flag(ctx, AUTH_FLAG, false, *force),
+    }
+}
+
+/// Sets one of the two flags, refusing to make an open relay unless forced.
+fn set_flag(ctx: &Context, key: &'static str, on: bool, force: bool) -> anyhow::Result<i32> {
+    let open = ctx.local().update(|d| -> anyhow::Result<bool> {
+        let id = settings::ensure_defaults(d)?;
+        d.create_prop(id, key, vec![if on { "1" } else { "0" }.into()])?;
+        let open = RelaySettings::from_domain(d)?.is_open_relay();
+        if open && !force {
+            // Returning an error leaves the store untouched.
+            return Err(Failure::new(
+                1,
+                format!(
+                    "refused: {RELAY_FLAG} 0 with {AUTH_FLAG} 0 makes this server an open relay \
+                     (anyone may send mail anywhere through it); pass --force if that is really intended"
+                ),
+            )
+            .into());
+        }
+        Ok(open)
+    })?;
+    if open {
+        eprintln!("relayctl: warning: this server is now an open relay");
+    }
+    Ok(0)
+}
+
+fn relay_list(domain: &Domain) -> Vec<String> {
+    domain
+        .lookup(APPLE_MAIL_SERVER)
+        .ok()
+        .and_then(|d| d.values(RELAY_LIST))
+        .map(<[String]>::to_vec)
+        .unwrap_or_else(|| {
+            settings::DEFAULT_RELAY_LIST
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        })
+}
+
+/// The canonical form of an entry, so `192.168.1.0/255.255.255.0` and `192.168.1.0/24`
+/// count as the same; unparsable entries compare as written.
+fn canonical(text: &str) -> String {
+    parse_entry(text).map_or_else(|_| text.trim().to_string(), |e| e.to_string())
+}
+
+fn add(ctx: &Context, entries: &[String], force: bool) -> anyhow::Result<i32> {
+    let mut bad = Vec::new();
+    for e in entries {
+        if let Err(err) = parse_entry(e) {
+            bad.push(err.to_string());
+        }
+    }
+    if !bad.is_empty() && !force {
+        return Err(
+            Failure::new(1, format!("refused, nothing written: {}", bad.join("; "))).into(),
+        );
+    }
+    for b in &bad {
+        eprintln!("relayctl: warning: written anyway (--force), relayd will skip it: {b}");
+    }
+    let added = ctx.local().update(|d| -> shared::store::Result<_> {
+        let id = settings::ensure_defaults(d)?;
+        let existing: HashSet<String> = relay_list(d).iter().map(|e| canonical(e)).collect();
+        let new: Vec<String> = entries
+            .iter()
+            .map(|e| e.trim().to_string())
+            .filter(|e| !existing.contains(&canonical(e)))
+            .collect();
+        d.merge_prop(id, RELAY_LIST, new)
+    })?;
+    if !ctx.json() {
+        output::print(&format!(
+            "added {added}, already present {}\n",
+            entries.len() - added
+        ))?;
+    } else {
+        output::json(&serde_json::json!({ "added": added, "present": entries.len() - added }))?;
+    }
+    Ok(0)
+}
+
+fn remove(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
+    let wanted: HashSet<String> = entries.iter().map(|e| canonical(e)).collect();
+    let (removed, missing) = ctx.local().update(|d| -> shared::store::Result<_> {
+        let id = settings::ensure_defaults(d)?;
+        let list = relay_list(d);
+        let doomed: Vec<String> = list
+            .iter()
+            .filter(|e| wanted.contains(&canonical(e)))
+            .cloned()
+            .collect();
+        let found: HashSet<String> = doomed.iter().map(|e| canonical(e)).collect();
+        let missing: Vec<String> = entries
+            .iter()
+            .filter(|e| !found.contains(&canonical(e)))
+            .cloned()
+            .collect();
+        Ok((d.destroy_vals(id, RELAY_LIST, &doomed)?, missing))
+    })?;
+    for m in &missing {
+        eprintln!("relayctl: {m}: not on the list");
+    }
+    if ctx.json() {
+        output::json(&serde_json::json!({ "removed": removed, "missing": missing }))?;
+    } else {
+        output::print(&format!("removed {removed}\n"))?;
+    }
+    Ok(0)
+}
+
+#[derive(Serialize)]
+struct ListedEntry<'a> {
+    entry: &'a str,
+    kind: &'static str,
+    canonical: Option<String>,
+    error: Option<String>,
+}
+
+fn list(ctx: &Context, export: bool) -> anyhow::Result<i32> {
+    let domain = ctx.local().load()?;
+    let entries = relay_list(&domain);
+    if ctx.json() {
+        let rows: Vec<_> = entries
+            .iter()
+            .map(|e| match parse_entry(e) {
+                Ok(p) => ListedEntry {
+                    entry: e,
+                    kind: kind(&p),
+                    canonical: Some(p.to_string()),
+                    error: None,
+                },
+                Err(err) => ListedEntry {
+                    entry: e,
+                    kind: "invalid",
+                    canonical: None,
+                    error: Some(err.reason().to_string()),
+                },
+            })
+            .collect();
+        output::json(&rows)?;
+        return Ok(0);
+    }
+    let mut out = String::new();
+    if export {
+        out.push_str(&format!(
+            "# {RELAY_LIST} of {}, serial {}\n",
+            ctx.cli.store.display(),
+            domain.serial()
+        ));
+    }
+    for e in &entries {
+        out.push_str(e);
+        out.push('\n');
+        if let Err(err) = parse_entry(e) {
+            eprintln!("relayctl: warning: {err} (relayd skips this entry)");
+        }
+    }
+    output::print(&out)?;
+    Ok(0)
+}
+
+fn kind(e: &shared::hostlist::Entry) -> &'static str {
+    use shared::hostlist::Entry;
+    match e {
+        Entry::Addr(_) => "address",
+        Entry::Net(_) => "network",
+        Entry::Range { .. } => "range",
+        Entry::Name(_) => "name",
+        Entry::Subdomain(_) => "subdomains",
+    }
+}
+
+struct ImportMode {
+    replace: bool,
+    skip_invalid: bool,
+    dry_run: bool,
+    force: bool,
+}
+
+/// A progress bar on standard error, drawn only on a terminal.
+struct Progress {
+    total: usize,
+    shown: usize,
+    on: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            shown: usize::MAX,
+            on: std::io::stderr().is_terminal() && total >= 1000,
+        }
+    }
+
+    fn tick(&mut self, done: usize) {
+        if !self.on {
+            return;
+        }
+        let pct = done * 100 / self.total.max(1);
+        if pct != self.shown {
+            self.shown = pct;
+            let bar = "=".repeat(pct / 4);
+            eprint!(
+                "\rreading entries [{bar:<25}] {pct:3}% ({done}/{})",
+                self.total
+            );
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.on {
+            self.tick(self.total);
+            eprintln!();
+        }
+    }
+}
+
+fn import(ctx: &Context, file: &str, mode: ImportMode) -> anyhow::Result<i32> {
+    let (name, text) = if file == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::new(1, format!("cannot read standard input: {e}")))?;
+        ("<stdin>".to_string(), text)
+    } else {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Failure::new(1, format!("cannot read {file}: {e}")))?;
+        (file.to_string(), text)
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut progress = Progress::new(lines.len());
+    let mut good = Vec::with_capacity(lines.len());
+    let mut bad = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i % 1024 == 0 {
+            progress.tick(i);
+        }
+        let entry = line.split('#').next().unwrap_or("").trim();
+        if entry.is_empty() {
+            continue;
+        }
+        match parse_entry(entry) {
+            Ok(parsed) => good.push((entry.to_string(), parsed.to_string())),
+            Err(err) if mode.force => {
+                eprintln!(
+                    "relayctl: warning: {name}:{}: {} (written anyway: --force)",
+                    i + 1,
+                    err.reason()
+                );
+                good.push((entry.to_string(), entry.to_string()));
+            }
+            Err(err) => bad.push(format!("{name}:{}: {}", i + 1, err)),
+        }
+    }
+    progress.finish();
+    for b in &bad {
+        eprintln!("{b}");
+    }
+    if !bad.is_empty() && !mode.skip_invalid {
+        return Err(Failure::new(
+            1,
+            format!(
+                "{} bad line(s) in {name}: nothing written (fix them, or pass --skip-invalid to write the good ones)",
+                bad.len()
+            ),
+        )
+        .into());
+    }
+
+    let plan = |current: &[String]| -> Plan {
+        let current_canon: Vec<String> = current.iter().map(|e| canonical(e)).collect();
+        let have: HashSet<&str> = current_canon.iter().map(String::as_str).collect();
+        let mut seen = HashSet::new();
+        let mut added = Vec::new();
+        let mut kept = Vec::new();
+        for (text, canon) in &good {
+            if !seen.insert(canon.clone()) {
+                continue;
+            }
+            if have.contains(canon.as_str()) {
+                kept.push(text.clone());
+            } else {
+                added.push(text.clone());
+            }
+        }
+        let removed = if mode.replace {
+            current
+                .iter()
+                .zip(&current_canon)
+                .filter(|(_, c)| !seen.contains(*c))
+                .map(|(e, _)| e.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Plan {
+            added,
+            kept,
+            removed,
+        }
+    };
+
+    let plan = if mode.dry_run {
+        plan(&relay_list(&ctx.local().load()?))
+    } else {
+        ctx.local().update(|d| -> shared::store::Result<_> {
+            let id = settings::ensure_defaults(d)?;
+            let current = relay_list(d);
+            let p = plan(&current);
+            if mode.replace {
+                // Keep the file's order; entries already present keep their spelling.
+                let mut new = Vec::with_capacity(p.kept.len() + p.added.len());
+                let current_by_canon: std::collections::HashMap<String, &String> =
+                    current.iter().map(|e| (canonical(e), e)).collect();
+                let mut seen = HashSet::new();
+                for (text, canon) in &good {
+                    if seen.insert(canon.clone()) {
+                        new.push(
+                            current_by_canon
+                                .get(canon)
+                                .map_or_else(|| text.clone(), |e| (*e).clone()),
+                        );
+                    }
+                }
+                if new != current {
+                    d.create_prop(id, RELAY_LIST, new)?;
+                }
+            } else if !p.added.is_empty() {
+                d.append_prop(id, RELAY_LIST, p.added.clone())?;
+            }
+            Ok(p)
+        })?
+    };
+
+    if ctx.json() {
+        output::json(&serde_json::json!({
+            "dry_run": mode.dry_run,
+            "added": plan.added,
+            "removed": plan.removed,
+            "unchanged": plan.kept.len(),
+            "invalid": bad,
+        }))?;
+    } else {
+        let mut out = String::new();
+        if mode.dry_run {
+            for a in &plan.added {
+                out.push_str(&format!("+ {a}\n"));
+            }
+            for r in &plan.removed {
+                out.push_str(&format!("- {r}\n"));
+            }
+        }
+        out.push_str(&format!(
+            "{}{} added, {} removed, {} already present, {} invalid skipped\n",
+            if mode.dry_run {
+                "dry run (nothing written): "
+            } else {
+                ""
+            },
+            plan.added.len(),
+            plan.removed.len(),
+            plan.kept.len(),
+            bad.len()
+        ));
+        output::print(&out)?;
+    }
+    Ok(0)
+}
+
+struct Plan {
+    added: Vec<String>,
+    kept: Vec<String>,
+    removed: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    client: String,
+    trusted_by: Option<&'a str>,
+    user: Option<&'a str>,
+    recipient: &'a str,
+    recipient_class: String,
+    accept: bool,
+    rule: &'static str,
+    reply: String,
+    reason: &'a str,
+    notes: Vec<String>,
+}
+
+fn check(
+    ctx: &Context,
+    addr: std::net::IpAddr,
+    user: Option<&str>,
+    rcpt: Option<&str>,
+) -> anyhow::Result<i32> {
+    let domain = ctx.local().load()?;
+    let s = RelaySettings::from_domain(&domain)?;
+    let compiled = HostList::compile(s.relay_list.iter().map(String::as_str));
+    let matched = compiled.list.lookup(addr);
+    let trust = match matched {
+        Some(m) => Trust::Trusted { entry: m.text },
+        None => Trust::NotTrusted,
+    };
+    let mut notes = Vec::new();
+    // A user counts only if a real client could log in as it.
+    let user = user.filter(|name| {
+        let ok = domain
+            .lookup(&format!(
+                "{}/{}",
+                users::USERS_DIR,
+                shared::store::escape_component(name)
+            ))
+            .ok()
+            .and_then(|d| d.values(users::PASSWD))
+            .and_then(|v| v.first())
+            .is_some_and(|h| users::scheme(h) != "unusable");
+        if !ok {
+            notes.push(format!(
+                "no user {name} with a usable password: checked as not authenticated"
+            ));
+        }
+        ok
+    });
+    if !compiled.list.names().is_empty() && matched.is_none() {
+        notes.push(format!(
+            "{} name entries were not checked: relayctl does not look names up (relayd matches them by DNS)",
+            compiled.list.names().len()
+        ));
+    }
+    for r in &compiled.rejected {
+        notes.push(format!("entry {} is skipped: {}", r.text, r.reason));
+    }
+    if !s.defaulted.is_empty() {
+        notes.push(format!(
+            "not set in the store, assumed as relayd would create them: {}",
+            s.defaulted.join(", ")
+        ));
+    }
+    let recipient = rcpt.unwrap_or(REMOTE_PROBE);
+    let client = Client { addr, trust, user };
+    let decision = policy::decide(&s.policy(), &client, recipient);
+    let class = match &decision.recipient {
+        policy::RecipientClass::Local { .. } => "local".to_string(),
+        policy::RecipientClass::Remote { domain } => format!("remote ({domain})"),
+        policy::RecipientClass::RelayTrick { kind, detail } => {
+            format!("relay trick: {kind} ({detail})")
+        }
+        policy::RecipientClass::Invalid { reason } => format!("invalid: {reason}"),
+    };
+    if ctx.json() {
+        output::json(&CheckReport {
+            client: addr.to_string(),
+            trusted_by: matched.map(|m| m.text),
+            user,
+            recipient,
+            recipient_class: class,
+            accept: decision.accept,
+            rule: decision.rule.as_str(),
+            reply: decision.reply(),
+            reason: &decision.reason,
+            notes,
+        })?;
+    } else {
+        let mut out = format!(
+            "client:    {addr}{}\nuser:      {}\nrecipient: {recipient} ({class})\ndecision:  {}\nreply:     {}\nreason:    {}\n",
+            matched.map(|m| format!(" (matches {RELAY_LIST} entry {})", m.text)).unwrap_or_default(),
+            user.unwrap_or("(not authenticated)"),
+            if decision.accept { "accept" } else { "refuse" },
+            decision.reply(),
+            decision.reason
+        );
+        for n in &notes {
+            out.push_str(&format!("note:      {n}\n"));
+        }
+        output::print(&out)?;
+    }
+    Ok(if decision.accept { 0 } else { 1 })
+}
