@@ -4,8 +4,8 @@
 //! Entries overlap freely in a list (`10.0.0.0/8` and `10.1.2.3`); the compiler cuts them
 //! into disjoint segments, each labelled with the earliest entry that covers it, so a
 //! lookup is one binary search and still names the entry a naive top-to-bottom scan would
-//! have named. Segments are kept as three parallel vectors so the search touches only the
-//! start keys (dense in cache) and there is no per-entry allocation.
+//! have named. A bucket index over the address span narrows each search to a handful of
+//! segments, and there is no per-entry allocation.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -18,6 +18,10 @@ pub(crate) trait Key: Copy + Ord + std::fmt::Debug {
     fn succ(self) -> Self;
     /// `self - 1`; only called when `self > 0`.
     fn pred(self) -> Self;
+    /// `(self - base) >> shift`; only called when `self >= base`.
+    fn bucket(self, base: Self, shift: u32) -> usize;
+    /// Bits needed to write `self - base`; only called when `self >= base`.
+    fn span_bits(self, base: Self) -> u32;
 }
 
 impl Key for u32 {
@@ -28,6 +32,12 @@ impl Key for u32 {
     fn pred(self) -> Self {
         self.saturating_sub(1)
     }
+    fn bucket(self, base: Self, shift: u32) -> usize {
+        (self.wrapping_sub(base).checked_shr(shift).unwrap_or(0)) as usize
+    }
+    fn span_bits(self, base: Self) -> u32 {
+        32 - self.wrapping_sub(base).leading_zeros()
+    }
 }
 
 impl Key for u128 {
@@ -37,6 +47,12 @@ impl Key for u128 {
     }
     fn pred(self) -> Self {
         self.saturating_sub(1)
+    }
+    fn bucket(self, base: Self, shift: u32) -> usize {
+        (self.wrapping_sub(base).checked_shr(shift).unwrap_or(0)) as usize
+    }
+    fn span_bits(self, base: Self) -> u32 {
+        128 - self.wrapping_sub(base).leading_zeros()
     }
 }
 
@@ -52,20 +68,31 @@ pub(crate) struct Span<K> {
 /// Disjoint, sorted, labelled segments of one family.
 #[derive(Debug, Clone)]
 pub(crate) struct Intervals<K> {
-    /// First address of each segment, strictly increasing: the bisection key.
-    starts: Vec<K>,
-    /// Last address (inclusive) of each segment; `ends[i] < starts[i + 1]`.
-    ends: Vec<K>,
-    /// The earliest entry covering each segment.
-    labels: Vec<u32>,
+    /// The segments in address order (`segs[i].end < segs[i + 1].start`), each with the
+    /// earliest entry covering it. One array of whole segments, so the bisection's last
+    /// step brings the end and label into cache with the start.
+    segs: Vec<Span<K>>,
+    /// A direct index over the covered address span, cut into equal buckets: entry `b`
+    /// is the first segment starting in bucket `b` or later. A lookup bisects only its
+    /// bucket's few segments, so a million entries cost about what ten do instead of
+    /// twenty cache-missing bisection steps.
+    index: Vec<u32>,
+    /// The first address of the first segment: bucket 0 starts here.
+    base: K,
+    /// How far `key - base` is shifted to give its bucket.
+    shift: u32,
 }
 
-impl<K> Default for Intervals<K> {
+/// Buckets are at most this many (a 256 KiB index), and about one per segment.
+const MAX_BUCKETS: usize = 1 << 16;
+
+impl<K: Key> Default for Intervals<K> {
     fn default() -> Self {
         Intervals {
-            starts: Vec::new(),
-            ends: Vec::new(),
-            labels: Vec::new(),
+            segs: Vec::new(),
+            index: Vec::new(),
+            base: K::MAX,
+            shift: 0,
         }
     }
 }
@@ -115,53 +142,75 @@ impl<K: Key> Intervals<K> {
             cur = seg_end.succ();
         }
         out.shrink_to_fit();
+        out.build_index();
         out
+    }
+
+    fn build_index(&mut self) {
+        let (Some(first), Some(last)) = (self.segs.first(), self.segs.last()) else {
+            return;
+        };
+        let (base, last) = (first.start, last.end);
+        let buckets = self.segs.len().next_power_of_two().min(MAX_BUCKETS);
+        self.base = base;
+        self.shift = last
+            .span_bits(base)
+            .saturating_sub(buckets.trailing_zeros());
+        let mut index = Vec::with_capacity(buckets + 1);
+        for (i, seg) in self.segs.iter().enumerate() {
+            let b = seg.start.bucket(base, self.shift);
+            while index.len() <= b {
+                index.push(i as u32);
+            }
+        }
+        while index.len() <= buckets {
+            index.push(self.segs.len() as u32);
+        }
+        self.index = index;
     }
 
     /// Appends a segment after the last one, extending the last one instead when they
     /// touch and carry the same label.
     fn push(&mut self, start: K, end: K, label: u32) {
-        if let (Some(last_end), Some(&last_label)) = (self.ends.last_mut(), self.labels.last()) {
-            if last_label == label && *last_end < K::MAX && last_end.succ() == start {
-                *last_end = end;
+        if let Some(last) = self.segs.last_mut() {
+            if last.label == label && last.end < K::MAX && last.end.succ() == start {
+                last.end = end;
                 return;
             }
         }
-        self.starts.push(start);
-        self.ends.push(end);
-        self.labels.push(label);
+        self.segs.push(Span { start, end, label });
     }
 
     fn shrink_to_fit(&mut self) {
-        self.starts.shrink_to_fit();
-        self.ends.shrink_to_fit();
-        self.labels.shrink_to_fit();
+        self.segs = super::huge::packed(&self.segs);
     }
 
-    /// The label of the segment containing `key`, by binary search.
+    /// The label of the segment containing `key`: its bucket, then a binary search there.
     pub fn find(&self, key: K) -> Option<u32> {
-        let after = self.starts.partition_point(|&s| s <= key);
-        let seg = after.checked_sub(1)?;
-        if *self.ends.get(seg)? >= key {
-            self.labels.get(seg).copied()
-        } else {
-            None
+        if self.segs.is_empty() || key < self.base {
+            return None;
         }
+        // Segments starting in this bucket, plus the one before them, which may reach in.
+        let b = key.bucket(self.base, self.shift);
+        let lo = *self.index.get(b)? as usize;
+        let hi = self
+            .index
+            .get(b + 1)
+            .map_or(self.segs.len(), |&h| h as usize);
+        let after = lo + self.segs.get(lo..hi)?.partition_point(|s| s.start <= key);
+        let seg = self.segs.get(after.checked_sub(1)?)?;
+        (seg.end >= key).then_some(seg.label)
     }
 
     /// Number of disjoint segments (for sizing and tests).
     pub fn len(&self) -> usize {
-        self.starts.len()
+        self.segs.len()
     }
 
     /// The segments in order, for tests and diagnostics.
     #[cfg(test)]
     pub fn segments(&self) -> impl Iterator<Item = Span<K>> + '_ {
-        self.starts
-            .iter()
-            .zip(&self.ends)
-            .zip(&self.labels)
-            .map(|((&start, &end), &label)| Span { start, end, label })
+        self.segs.iter().copied()
     }
 }
 

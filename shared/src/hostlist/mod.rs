@@ -13,6 +13,7 @@
 //! [`HostList::lookup`] per client.
 
 mod entry;
+mod huge;
 mod intervals;
 mod names;
 mod parse;
@@ -145,16 +146,18 @@ struct TextArena {
     /// All texts, concatenated.
     buf: String,
     /// Per label: the list position of the entry and where its text ends in `buf`
-    /// (it starts where the previous one ends).
-    slots: Vec<(usize, usize)>,
+    /// (it starts where the previous one ends). `u32`s keep a million slots in 8 MB.
+    slots: Vec<(u32, u32)>,
 }
 
 impl TextArena {
     /// Stores a text and returns its label, or `None` past `u32::MAX` labels.
     fn push(&mut self, index: usize, text: &str) -> Option<u32> {
         let label = u32::try_from(self.slots.len()).ok()?;
+        let index = u32::try_from(index).ok()?;
+        let end = u32::try_from(self.buf.len() + text.len()).ok()?;
         self.buf.push_str(text);
-        self.slots.push((index, self.buf.len()));
+        self.slots.push((index, end));
         Some(label)
     }
 
@@ -165,13 +168,16 @@ impl TextArena {
             Some(prev) => self.slots.get(prev)?.1,
             None => 0,
         };
-        let text = self.buf.get(start..end)?;
-        Some(Match { index, text })
+        let text = self.buf.get(start as usize..end as usize)?;
+        Some(Match {
+            index: index as usize,
+            text,
+        })
     }
 
     fn shrink_to_fit(&mut self) {
-        self.buf.shrink_to_fit();
-        self.slots.shrink_to_fit();
+        self.buf = huge::packed_string(&self.buf);
+        self.slots = huge::packed(&self.slots);
     }
 }
 

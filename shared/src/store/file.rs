@@ -181,6 +181,13 @@ fn encode_dir(domain: &Domain, id: DirId) -> Value {
 
 /// Parses a store file's bytes; `file` names it in errors.
 pub fn decode(bytes: &[u8], file: &Path) -> Result<Domain> {
+    if let Some(offset) = not_a_plist(bytes) {
+        return Err(StoreError::Corrupt {
+            file: file.to_path_buf(),
+            position: Some(position_of(bytes, offset)),
+            reason: "not a property list: expected `<?xml`, `<plist` or `bplist00` here".into(),
+        });
+    }
     let value = Value::from_reader(Cursor::new(bytes)).map_err(|e| {
         let text = e.to_string();
         StoreError::Corrupt {
@@ -305,6 +312,18 @@ fn array<'a>(v: Option<&'a Value>, at: &str) -> std::result::Result<&'a Vec<Valu
         .ok_or_else(|| format!("{at}: missing or not an array"))
 }
 
+/// Where a file that cannot be a property list goes wrong (plist's parser does not say
+/// where for some garbage), or `None` when it starts like one.
+fn not_a_plist(bytes: &[u8]) -> Option<usize> {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let rest = &bytes[start..];
+    let known = [&b"<?xml"[..], b"<plist", b"<!DOCTYPE", b"bplist00"];
+    (!known.iter().any(|m| rest.starts_with(m))).then_some(start)
+}
+
 /// plist's errors end with `(offset N)`; this takes N.
 fn plist_offset(text: &str) -> Option<usize> {
     let start = text.rfind("(offset ")? + "(offset ".len();
@@ -325,7 +344,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path().join("s"));
         store
-            .update(|d| {
+            .update(|d| -> Result<()> {
                 let id = d.create("/config/AppleMailServer")?;
                 d.create_prop(id, "zeta", vec!["2".into(), "1".into()])?;
                 d.create_prop(id, "alpha", vec![])?;
