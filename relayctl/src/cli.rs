@@ -30,7 +30,8 @@ pub const DEFAULT_STORE: &str = "/var/db/relay";
 const AFTER_HELP: &str = "\
 EXIT STATUS:
   0    success (relay check: the message would be accepted)
-  1    usage error, a refused entry or import, or relay check: the message would be refused
+  1    usage error, a refused write (bad entry, open relay), or relay check: refused
+  2    the relay settings in the store cannot be understood (a flag that is not 0 or 1)
   3    bad index (-insertval, -readval)
   104  permission denied (a _locked directory, or file permissions)
   105  no such directory
@@ -72,6 +73,11 @@ pub struct Cli {
     /// Print read results as JSON, for scripts
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Write even what relayctl would refuse: host entries that do not parse, a flag
+    /// that is not 0 or 1, settings that make an open relay
+    #[arg(long, global = true)]
+    pub force: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -222,6 +228,9 @@ pub struct Niload {
     /// Merge into the subtree instead of replacing it
     #[arg(short = 'm')]
     pub merge: bool,
+    /// With -m, also delete what the input lacks (matched directories keep their ids)
+    #[arg(short = 'd', requires = "merge")]
+    pub delete: bool,
     pub domain: String,
 }
 
@@ -230,22 +239,15 @@ pub enum RelayCommand {
     /// Turn the restriction on (open_relay_addr_flag 1)
     Enable,
     /// Turn the restriction off (open_relay_addr_flag 0); refused when AUTH is off too, unless --force
-    Disable {
-        /// Allow making an open relay
-        #[arg(long)]
-        force: bool,
-    },
+    Disable,
     /// Trust these hosts (refused with the reason if any entry is malformed, unless --force)
     Add {
-        #[arg(required = true, value_name = "ENTRY")]
+        #[arg(required = true, value_name = "ENTRY", allow_hyphen_values = true)]
         entries: Vec<String>,
-        /// Write entries even if they do not parse
-        #[arg(long)]
-        force: bool,
     },
     /// Stop trusting these hosts (matched as written, or as the same network)
     Remove {
-        #[arg(required = true, value_name = "ENTRY")]
+        #[arg(required = true, value_name = "ENTRY", allow_hyphen_values = true)]
         entries: Vec<String>,
     },
     /// Print the trusted hosts, one a line
@@ -265,9 +267,6 @@ pub enum RelayCommand {
         /// Print what would change and write nothing
         #[arg(long)]
         dry_run: bool,
-        /// Write entries even if they do not parse
-        #[arg(long, conflicts_with = "skip_invalid")]
-        force: bool,
     },
     /// May this client relay? Prints the decision and the entry that matched; exit 0 when accepted
     Check {
@@ -287,11 +286,7 @@ pub enum AuthCommand {
     /// Require SMTP AUTH of every client not on the list (smtp_auth_flag 1)
     Enable,
     /// Stop requiring it (smtp_auth_flag 0); refused when the restriction is off too, unless --force
-    Disable {
-        /// Allow making an open relay
-        #[arg(long)]
-        force: bool,
-    },
+    Disable,
 }
 
 #[derive(Debug, Subcommand)]

@@ -87,6 +87,37 @@ impl Context<'_> {
     pub fn json(&self) -> bool {
         self.cli.json
     }
+
+    /// One locked read-modify-write of `store`, refused (nothing written) when the result
+    /// breaks the relay settings in a way `settings::objections` names, unless --force.
+    pub fn write<T>(
+        &self,
+        store: &Store,
+        edit: impl FnOnce(&mut shared::store::Domain) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let force = self.cli.force;
+        store.update(|d| {
+            let before = d.clone();
+            let out = edit(d)?;
+            if d.is_dirty() {
+                let objections = shared::settings::objections(&before, d);
+                if !objections.is_empty() && !force {
+                    return Err(Failure::new(
+                        1,
+                        format!(
+                            "refused, nothing written: {} (pass --force if that is really intended)",
+                            objections.join("; ")
+                        ),
+                    )
+                    .into());
+                }
+                for o in objections {
+                    eprintln!("relayctl: warning: written anyway (--force): {o}");
+                }
+            }
+            Ok(out)
+        })
+    }
 }
 
 fn status_of(e: &anyhow::Error) -> i32 {
@@ -96,6 +127,9 @@ fn status_of(e: &anyhow::Error) -> i32 {
         }
         if let Some(s) = cause.downcast_ref::<StoreError>() {
             return s.exit_status();
+        }
+        if cause.is::<shared::settings::SettingsError>() {
+            return 2;
         }
     }
     1

@@ -158,13 +158,13 @@ struct JsonRow<'a> {
     values: &'a [String],
 }
 
-/// One locked read-modify-write of the domain.
+/// One locked read-modify-write of the domain, checked like every relayctl write.
 fn write(
     ctx: &Context,
     domain: &str,
     edit: impl FnOnce(&mut Domain) -> shared::store::Result<()>,
 ) -> anyhow::Result<i32> {
-    ctx.domain(domain)?.update(edit)?;
+    ctx.write(&ctx.domain(domain)?, |d| Ok(edit(d)?))?;
     Ok(0)
 }
 
@@ -194,6 +194,11 @@ pub fn niload(ctx: &Context, a: &Niload) -> anyhow::Result<i32> {
         .map_err(|e| Failure::new(1, format!("cannot read standard input: {e}")))?;
     // Parse fully before touching the store: bad input changes nothing.
     let tree = raw::parse(&text, "<stdin>")?;
-    store.update(|d| raw::load(d, &a.raw, &tree, a.merge))?;
+    let mode = match (a.merge, a.delete) {
+        (false, _) => raw::LoadMode::Replace,
+        (true, false) => raw::LoadMode::Merge,
+        (true, true) => raw::LoadMode::MergeDelete,
+    };
+    ctx.write(&store, |d| Ok(raw::load(d, &a.raw, &tree, mode)?))?;
     Ok(0)
 }

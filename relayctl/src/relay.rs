@@ -21,9 +21,9 @@ pub const REMOTE_PROBE: &str = "relay-check@remote.invalid";
 
 pub fn run(ctx: &Context, cmd: &RelayCommand) -> anyhow::Result<i32> {
     match cmd {
-        RelayCommand::Enable => set_flag(ctx, RELAY_FLAG, true, false),
-        RelayCommand::Disable { force } => set_flag(ctx, RELAY_FLAG, false, *force),
-        RelayCommand::Add { entries, force } => add(ctx, entries, *force),
+        RelayCommand::Enable => set_flag(ctx, RELAY_FLAG, true),
+        RelayCommand::Disable => set_flag(ctx, RELAY_FLAG, false),
+        RelayCommand::Add { entries } => add(ctx, entries),
         RelayCommand::Remove { entries } => remove(ctx, entries),
         RelayCommand::List => list(ctx, false),
         RelayCommand::Export => list(ctx, true),
@@ -32,7 +32,6 @@ pub fn run(ctx: &Context, cmd: &RelayCommand) -> anyhow::Result<i32> {
             replace,
             skip_invalid,
             dry_run,
-            force,
         } => import(
             ctx,
             file,
@@ -40,7 +39,7 @@ pub fn run(ctx: &Context, cmd: &RelayCommand) -> anyhow::Result<i32> {
                 replace: *replace,
                 skip_invalid: *skip_invalid,
                 dry_run: *dry_run,
-                force: *force,
+                force: ctx.cli.force,
             },
         ),
         RelayCommand::Check { addr, user, rcpt } => {
@@ -51,32 +50,20 @@ pub fn run(ctx: &Context, cmd: &RelayCommand) -> anyhow::Result<i32> {
 
 pub fn auth(ctx: &Context, cmd: &AuthCommand) -> anyhow::Result<i32> {
     match cmd {
-        AuthCommand::Enable => set_flag(ctx, AUTH_FLAG, true, false),
-        AuthCommand::Disable { force } => set_flag(ctx, AUTH_FLAG, false, *force),
+        AuthCommand::Enable => set_flag(ctx, AUTH_FLAG, true),
+        AuthCommand::Disable => set_flag(ctx, AUTH_FLAG, false),
     }
 }
 
-/// Sets one of the two flags, refusing to make an open relay unless forced.
-fn set_flag(ctx: &Context, key: &'static str, on: bool, force: bool) -> anyhow::Result<i32> {
-    let open = ctx.local().update(|d| -> anyhow::Result<bool> {
+/// Sets one of the two flags; the write check refuses an open relay unless forced.
+fn set_flag(ctx: &Context, key: &'static str, on: bool) -> anyhow::Result<i32> {
+    let open = ctx.write(&ctx.local(), |d| {
         let id = settings::ensure_defaults(d)?;
         d.create_prop(id, key, vec![if on { "1" } else { "0" }.into()])?;
-        let open = RelaySettings::from_domain(d)?.is_open_relay();
-        if open && !force {
-            // Returning an error leaves the store untouched.
-            return Err(Failure::new(
-                1,
-                format!(
-                    "refused: {RELAY_FLAG} 0 with {AUTH_FLAG} 0 makes this server an open relay \
-                     (anyone may send mail anywhere through it); pass --force if that is really intended"
-                ),
-            )
-            .into());
-        }
-        Ok(open)
+        Ok(RelaySettings::from_domain(d)?.is_open_relay())
     })?;
     if open {
-        eprintln!("relayctl: warning: this server is now an open relay");
+        eprintln!("relayctl: warning: this server is an open relay");
     }
     Ok(0)
 }
@@ -101,45 +88,39 @@ fn canonical(text: &str) -> String {
     parse_entry(text).map_or_else(|_| text.trim().to_string(), |e| e.to_string())
 }
 
-fn add(ctx: &Context, entries: &[String], force: bool) -> anyhow::Result<i32> {
-    let mut bad = Vec::new();
-    for e in entries {
-        if let Err(err) = parse_entry(e) {
-            bad.push(err.to_string());
-        }
-    }
-    if !bad.is_empty() && !force {
+fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
+    let bad: Vec<String> = entries
+        .iter()
+        .filter_map(|e| parse_entry(e).err().map(|err| err.to_string()))
+        .collect();
+    if !bad.is_empty() && !ctx.cli.force {
         return Err(
             Failure::new(1, format!("refused, nothing written: {}", bad.join("; "))).into(),
         );
     }
-    for b in &bad {
-        eprintln!("relayctl: warning: written anyway (--force), relayd will skip it: {b}");
-    }
-    let added = ctx.local().update(|d| -> shared::store::Result<_> {
+    let added = ctx.write(&ctx.local(), |d| {
         let id = settings::ensure_defaults(d)?;
-        let existing: HashSet<String> = relay_list(d).iter().map(|e| canonical(e)).collect();
+        let mut seen: HashSet<String> = relay_list(d).iter().map(|e| canonical(e)).collect();
+        // Also drops a second spelling of the same entry within this one command.
         let new: Vec<String> = entries
             .iter()
             .map(|e| e.trim().to_string())
-            .filter(|e| !existing.contains(&canonical(e)))
+            .filter(|e| seen.insert(canonical(e)))
             .collect();
-        d.merge_prop(id, RELAY_LIST, new)
+        Ok(d.merge_prop(id, RELAY_LIST, new)?)
     })?;
-    if !ctx.json() {
-        output::print(&format!(
-            "added {added}, already present {}\n",
-            entries.len() - added
-        ))?;
+    let present = entries.len() - added;
+    if ctx.json() {
+        output::json(&serde_json::json!({ "added": added, "present": present }))?;
     } else {
-        output::json(&serde_json::json!({ "added": added, "present": entries.len() - added }))?;
+        output::print(&format!("added {added}, already present {present}\n"))?;
     }
     Ok(0)
 }
 
 fn remove(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
     let wanted: HashSet<String> = entries.iter().map(|e| canonical(e)).collect();
-    let (removed, missing) = ctx.local().update(|d| -> shared::store::Result<_> {
+    let (removed, missing) = ctx.write(&ctx.local(), |d| {
         let id = settings::ensure_defaults(d)?;
         let list = relay_list(d);
         let doomed: Vec<String> = list
@@ -363,7 +344,7 @@ fn import(ctx: &Context, file: &str, mode: ImportMode) -> anyhow::Result<i32> {
     let plan = if mode.dry_run {
         plan(&relay_list(&ctx.local().load()?))
     } else {
-        ctx.local().update(|d| -> shared::store::Result<_> {
+        ctx.write(&ctx.local(), |d| {
             let id = settings::ensure_defaults(d)?;
             let current = relay_list(d);
             let p = plan(&current);
@@ -483,7 +464,7 @@ fn check(
     });
     if !compiled.list.names().is_empty() && matched.is_none() {
         notes.push(format!(
-            "{} name entries were not checked: relayctl does not look names up (relayd matches them by DNS)",
+            "name entries not checked ({}): relayctl does not look names up (relayd matches them by DNS)",
             compiled.list.names().len()
         ));
     }
@@ -501,7 +482,7 @@ fn check(
     let decision = policy::decide(&s.policy(), &client, recipient);
     let class = match &decision.recipient {
         policy::RecipientClass::Local { .. } => "local".to_string(),
-        policy::RecipientClass::Remote { domain } => format!("remote ({domain})"),
+        policy::RecipientClass::Remote { domain } => format!("remote: {domain}"),
         policy::RecipientClass::RelayTrick { kind, detail } => {
             format!("relay trick: {kind} ({detail})")
         }

@@ -47,6 +47,10 @@ fn summary(s: &RelaySettings) -> &'static str {
     }
 }
 
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub fn run(ctx: &Context) -> anyhow::Result<i32> {
     let domain = ctx.local().load()?;
     let s = RelaySettings::from_domain(&domain)?;
@@ -102,15 +106,15 @@ pub fn run(ctx: &Context) -> anyhow::Result<i32> {
          Restricted SMTP Relay (open_relay_addr_flag): {}\n\
          SMTP AUTH for every unlisted client (smtp_auth_flag): {}\n\
          => {}\n\n\
-         Trusted hosts (open_relay_addr_list): {} addresses, {} networks/ranges, {} names",
+         Trusted hosts (open_relay_addr_list): {}, {}, {}",
         report.store,
         report.serial,
         onoff(s.restrict_relay),
         onoff(s.require_auth),
         report.summary,
-        counts.addresses,
-        counts.networks,
-        counts.names,
+        plural(counts.addresses, "address", "addresses"),
+        plural(counts.networks, "network or range", "networks or ranges"),
+        plural(counts.names, "name", "names"),
     );
     if !s.restrict_relay {
         out.push_str(" (not consulted while the restriction is off)");
@@ -124,7 +128,9 @@ pub fn run(ctx: &Context) -> anyhow::Result<i32> {
         out.push_str(&format!("\n{dir}\n"));
         for k in report.keys.iter().filter(|k| k.directory == dir) {
             let value = match &k.values {
-                Some(v) if k.key == shared::settings::RELAY_LIST => format!("{} entries", v.len()),
+                Some(v) if k.key == shared::settings::RELAY_LIST => {
+                    plural(v.len(), "entry", "entries")
+                }
                 Some(v) => v.join(" "),
                 None if k.default.is_empty() => "(not set)".to_string(),
                 None => format!("(not set; default {})", k.default),

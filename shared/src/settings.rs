@@ -175,6 +175,57 @@ pub fn ensure_defaults(domain: &mut Domain) -> crate::store::Result<crate::store
     Ok(id)
 }
 
+/// What is wrong with a write that changed `before` into `after`, in the administrator's
+/// terms: new list entries that do not parse, a list that together trusts every
+/// address, a flag that is not 0 or 1, or a change that makes an open relay. Problems
+/// the store already had are not held against an unrelated edit. relayctl refuses a
+/// write with objections unless forced.
+pub fn objections(before: &Domain, after: &Domain) -> Vec<String> {
+    use crate::hostlist::{parse_entry, HostList};
+    let mut out = Vec::new();
+    let (old, new) = (
+        RelaySettings::from_domain(before),
+        RelaySettings::from_domain(after),
+    );
+    let new = match (new, &old) {
+        (Ok(n), _) => n,
+        (Err(e), Err(o)) if e == *o => return out,
+        (Err(e), _) => {
+            out.push(e.to_string());
+            return out;
+        }
+    };
+    let old_list: std::collections::HashSet<&str> = old
+        .as_ref()
+        .map(|o| o.relay_list.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    for entry in &new.relay_list {
+        if !old_list.contains(entry.as_str()) {
+            if let Err(e) = parse_entry(entry) {
+                out.push(format!("{RELAY_LIST} entry {e}"));
+            }
+        }
+    }
+    let trusts_all = |s: &RelaySettings| {
+        HostList::compile(s.relay_list.iter().map(String::as_str))
+            .list
+            .trusts_every_address()
+    };
+    if let Some(family) = trusts_all(&new) {
+        if old.as_ref().map_or(true, |o| trusts_all(o).is_none()) {
+            out.push(format!(
+                "{RELAY_LIST} would trust every {family} address: this server would be an open relay"
+            ));
+        }
+    }
+    if new.is_open_relay() && old.as_ref().map_or(true, |o| !o.is_open_relay()) {
+        out.push(format!(
+            "{RELAY_FLAG} 0 with {AUTH_FLAG} 0 makes this server an open relay (anyone may send mail anywhere through it)"
+        ));
+    }
+    out
+}
+
 /// Lowercase, trimmed, without a trailing dot.
 pub fn normalize_domain(d: &str) -> String {
     d.trim().trim_end_matches('.').to_ascii_lowercase()
@@ -252,6 +303,48 @@ mod tests {
             RelaySettings::from_domain(&domain(&[], None)),
             Err(SettingsError::FlagValues { count: 0, .. })
         ));
+    }
+
+    #[test]
+    fn objections_name_what_a_write_breaks() {
+        let before = domain(&["1"], Some("0"));
+        let edit = |f: &dyn Fn(&mut Domain)| {
+            let mut after = before.clone();
+            f(&mut after);
+            objections(&before, &after)
+        };
+        let id = before.resolve(APPLE_MAIL_SERVER).unwrap();
+        assert!(edit(&|d| d
+            .append_prop(id, RELAY_LIST, vec!["10.1.0.0/16".into()])
+            .unwrap())
+        .is_empty());
+        let o = edit(&|d| {
+            d.append_prop(id, RELAY_LIST, vec!["300.1.1.1".into()])
+                .unwrap()
+        });
+        assert!(
+            o[0].contains("300.1.1.1") && o[0].contains("out of range"),
+            "{o:?}"
+        );
+        let o = edit(&|d| {
+            d.create_prop(
+                id,
+                RELAY_LIST,
+                vec!["0.0.0.0/1".into(), "128.0.0.0/1".into()],
+            )
+            .unwrap()
+        });
+        assert!(o[0].contains("every IPv4 address"), "{o:?}");
+        let o = edit(&|d| d.create_prop(id, RELAY_FLAG, vec!["0".into()]).unwrap());
+        assert!(o[0].contains("open relay"), "{o:?}");
+        let o = edit(&|d| d.create_prop(id, RELAY_FLAG, vec!["yes".into()]).unwrap());
+        assert!(o[0].contains("must be 0 or 1"), "{o:?}");
+        // An old problem does not block an unrelated edit.
+        let mut bad = before.clone();
+        bad.create_prop(id, RELAY_FLAG, vec!["yes".into()]).unwrap();
+        let mut after = bad.clone();
+        after.create("/config/relayd/other").unwrap();
+        assert!(objections(&bad, &after).is_empty());
     }
 
     #[test]

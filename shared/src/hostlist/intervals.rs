@@ -12,6 +12,8 @@ use std::collections::BinaryHeap;
 
 /// An address as an integer key: `u32` for IPv4, `u128` for IPv6.
 pub(crate) trait Key: Copy + Ord + std::fmt::Debug {
+    /// The first address of the family.
+    const MIN: Self;
     /// The last address of the family (inclusive ends can reach it, so `+ 1` can't).
     const MAX: Self;
     /// `self + 1`; only called when `self < MAX`.
@@ -25,6 +27,7 @@ pub(crate) trait Key: Copy + Ord + std::fmt::Debug {
 }
 
 impl Key for u32 {
+    const MIN: Self = 0;
     const MAX: Self = u32::MAX;
     fn succ(self) -> Self {
         self.saturating_add(1)
@@ -41,6 +44,7 @@ impl Key for u32 {
 }
 
 impl Key for u128 {
+    const MIN: Self = 0;
     const MAX: Self = u128::MAX;
     fn succ(self) -> Self {
         self.saturating_add(1)
@@ -200,6 +204,24 @@ impl<K: Key> Intervals<K> {
         let after = lo + self.segs.get(lo..hi)?.partition_point(|s| s.start <= key);
         let seg = self.segs.get(after.checked_sub(1)?)?;
         (seg.end >= key).then_some(seg.label)
+    }
+
+    /// Whether the segments together cover every address of the family.
+    pub fn covers_all(&self) -> bool {
+        let Some(first) = self.segs.first() else {
+            return false;
+        };
+        let mut reach = first.end;
+        if first.start != K::MIN {
+            return false;
+        }
+        for seg in &self.segs[1..] {
+            if reach == K::MAX || seg.start != reach.succ() {
+                return reach == K::MAX;
+            }
+            reach = seg.end;
+        }
+        reach == K::MAX
     }
 
     /// Number of disjoint segments (for sizing and tests).

@@ -133,6 +133,19 @@ impl HostList {
         self.counts
     }
 
+    /// The address family the list trusts in full, if any: such a list, taken together,
+    /// makes an open relay even though no single entry does (`0.0.0.0/1` with
+    /// `128.0.0.0/1`), and writers refuse it as they refuse `0.0.0.0/0`.
+    pub fn trusts_every_address(&self) -> Option<&'static str> {
+        if self.v4.covers_all() {
+            Some("IPv4")
+        } else if self.v6.covers_all() {
+            Some("IPv6")
+        } else {
+            None
+        }
+    }
+
     /// Whether the list trusts nothing at all.
     pub fn is_empty(&self) -> bool {
         self.v4.len() == 0 && self.v6.len() == 0 && self.names.is_empty()

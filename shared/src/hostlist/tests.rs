@@ -607,3 +607,25 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn lists_that_together_trust_everyone_are_detected() {
+    let all = HostList::compile(["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"]).list;
+    assert_eq!(all.trusts_every_address(), Some("IPv4"));
+    let gap = HostList::compile(["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0-255.255.255.254"]).list;
+    assert_eq!(gap.trusts_every_address(), None);
+    let v6 = HostList::compile(["::/1", "8000::/1", "10.0.0.0/8"]).list;
+    assert_eq!(v6.trusts_every_address(), Some("IPv6"));
+    assert_eq!(
+        HostList::compile(["10.0.0.0/8"])
+            .list
+            .trusts_every_address(),
+        None
+    );
+    assert_eq!(
+        HostList::compile(Vec::<&str>::new())
+            .list
+            .trusts_every_address(),
+        None
+    );
+}

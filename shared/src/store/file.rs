@@ -103,6 +103,8 @@ impl Store {
             .mode(FILE_MODE)
             .open(&path)
             .map_err(|e| StoreError::io(&path, e))?;
+        file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+            .map_err(|e| StoreError::io(&path, e))?;
         file.lock().map_err(|e| StoreError::io(&path, e))?;
         Ok(file)
     }
@@ -181,6 +183,13 @@ fn encode_dir(domain: &Domain, id: DirId) -> Value {
 
 /// Parses a store file's bytes; `file` names it in errors.
 pub fn decode(bytes: &[u8], file: &Path) -> Result<Domain> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(StoreError::Corrupt {
+            file: file.to_path_buf(),
+            position: Some(position_of(bytes, 0)),
+            reason: "the file is empty".into(),
+        });
+    }
     if let Some(offset) = not_a_plist(bytes) {
         return Err(StoreError::Corrupt {
             file: file.to_path_buf(),
@@ -193,7 +202,10 @@ pub fn decode(bytes: &[u8], file: &Path) -> Result<Domain> {
         StoreError::Corrupt {
             file: file.to_path_buf(),
             position: plist_offset(&text).map(|o| position_of(bytes, o)),
-            reason: format!("not a valid property list: {}", strip_offset(&text)),
+            reason: format!(
+                "not a valid property list: {}",
+                humanize(strip_offset(&text))
+            ),
         }
     })?;
     let corrupt = |reason: String| StoreError::Corrupt {
@@ -329,6 +341,24 @@ fn plist_offset(text: &str) -> Option<usize> {
     let start = text.rfind("(offset ")? + "(offset ".len();
     let rest = &text[start..];
     rest[..rest.find(')')?].parse().ok()
+}
+
+/// plist reports errors by their Rust names (`InvalidXmlSyntax`, `UnexpectedEof`); an
+/// administrator reads "invalid xml syntax".
+fn humanize(kind: &str) -> String {
+    let name = kind.split([' ', '(', '{']).next().unwrap_or(kind);
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    if out.is_empty() {
+        kind.to_string()
+    } else {
+        out
+    }
 }
 
 fn strip_offset(text: &str) -> &str {

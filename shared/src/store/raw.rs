@@ -313,46 +313,108 @@ pub fn parse(text: &str, source_name: &str) -> Result<RawDir> {
     Ok(dir)
 }
 
-/// Places `raw` at `path` (created if missing). Without `merge` the directory's
-/// properties and children become exactly the input's; with `merge` input properties
-/// replace those of the same key, children are matched by name and merged, and nothing
-/// is removed.
-pub fn load(domain: &mut Domain, path: &str, raw: &RawDir, merge: bool) -> Result<()> {
-    let id = domain.create(path)?;
-    place(domain, id, raw, merge)
+/// How `niload` places its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadMode {
+    /// The directory's properties and children become exactly the input's (`niload -r`).
+    Replace,
+    /// Input properties replace those of the same key, children are matched by name and
+    /// merged, nothing is removed (`-m`).
+    Merge,
+    /// As `Merge`, and then what the input lacks is removed (`-m -d`); matched children
+    /// keep their ids.
+    MergeDelete,
 }
 
-fn place(domain: &mut Domain, id: DirId, raw: &RawDir, merge: bool) -> Result<()> {
-    if merge {
-        for p in &raw.properties {
-            domain.create_prop(id, &p.key, p.values.clone())?;
+/// Places `raw` at `path` (created if missing). An input without `name` keeps the
+/// directory's name, so the path still finds it; input identical to what is there
+/// writes nothing.
+pub fn load(domain: &mut Domain, path: &str, raw: &RawDir, mode: LoadMode) -> Result<()> {
+    let id = domain.create(path)?;
+    let mut raw = raw.clone();
+    if let Some(name) = domain.dir(id).and_then(|d| d.property("name")).cloned() {
+        if id != super::tree::ROOT && !raw.properties.iter().any(|p| p.key == "name") {
+            raw.properties.insert(0, name);
+        }
+    }
+    if to_raw(domain, id) == raw {
+        return Ok(());
+    }
+    place(domain, id, &raw, mode)
+}
+
+/// The subtree at `id` as raw input would describe it.
+pub fn to_raw(domain: &Domain, id: DirId) -> RawDir {
+    let Some(dir) = domain.dir(id) else {
+        return RawDir::default();
+    };
+    RawDir {
+        properties: dir.properties.clone(),
+        children: dir.children.iter().map(|&c| to_raw(domain, c)).collect(),
+    }
+}
+
+fn raw_name(raw: &RawDir) -> Option<&String> {
+    raw.properties
+        .iter()
+        .find(|p| p.key == "name")
+        .and_then(|p| p.values.first())
+}
+
+fn place(domain: &mut Domain, id: DirId, raw: &RawDir, mode: LoadMode) -> Result<()> {
+    if mode == LoadMode::Replace {
+        domain.set_properties(id, raw.properties.clone())?;
+        let old: Vec<DirId> = domain.children(id).map(|c| c.id).collect();
+        for c in old {
+            domain.destroy_id(c)?;
         }
         for child in &raw.children {
-            let name = child
-                .properties
-                .iter()
-                .find(|p| p.key == "name")
-                .and_then(|p| p.values.first());
-            let existing = name.and_then(|n| {
-                domain
-                    .children(id)
-                    .find(|c| c.name() == Some(n.as_str()))
-                    .map(|c| c.id)
-            });
-            match existing {
-                Some(cid) => place(domain, cid, child, true)?,
-                None => add_tree(domain, id, child)?,
-            }
+            add_tree(domain, id, child)?;
         }
         return Ok(());
     }
-    domain.set_properties(id, raw.properties.clone())?;
-    let old: Vec<DirId> = domain.children(id).map(|c| c.id).collect();
-    for c in old {
-        domain.destroy_id(c)?;
+    for p in &raw.properties {
+        domain.create_prop(id, &p.key, p.values.clone())?;
     }
+    let mut kept = Vec::new();
     for child in &raw.children {
-        add_tree(domain, id, child)?;
+        let existing = raw_name(child).and_then(|n| {
+            domain
+                .children(id)
+                .find(|c| c.name() == Some(n.as_str()))
+                .map(|c| c.id)
+        });
+        match existing {
+            Some(cid) => {
+                place(domain, cid, child, mode)?;
+                kept.push(cid);
+            }
+            None => add_tree(domain, id, child)?,
+        }
+    }
+    if mode == LoadMode::MergeDelete {
+        let extra: Vec<String> = domain
+            .dir(id)
+            .map(|d| {
+                d.properties
+                    .iter()
+                    .filter(|p| !raw.properties.iter().any(|r| r.key == p.key))
+                    .map(|p| p.key.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !extra.is_empty() {
+            domain.destroy_props(id, &extra)?;
+        }
+        let new_count = raw.children.len() - kept.len();
+        let children: Vec<DirId> = domain.children(id).map(|c| c.id).collect();
+        // Children added just now are the last `new_count`; the rest must have matched.
+        let old = &children[..children.len() - new_count];
+        for &c in old {
+            if !kept.contains(&c) {
+                domain.destroy_id(c)?;
+            }
+        }
     }
     Ok(())
 }
@@ -395,7 +457,7 @@ mod tests {
     fn load_then_dump_is_identical() {
         let raw = parse(SAMPLE, "-").unwrap();
         let mut d = Domain::new();
-        load(&mut d, "/config/AppleMailServer", &raw, false).unwrap();
+        load(&mut d, "/config/AppleMailServer", &raw, LoadMode::Replace).unwrap();
         let id = d.resolve("/config/AppleMailServer").unwrap();
         assert_eq!(dump(&d, id), SAMPLE);
         assert_eq!(
@@ -414,11 +476,11 @@ mod tests {
             &mut d,
             "/AppleMailServer",
             &parse(SAMPLE, "-").unwrap(),
-            false,
+            LoadMode::Replace,
         )
         .unwrap();
         let small = parse(r#"{ "name" = ( "AppleMailServer" ); "k" = ( "v" ); CHILDREN = ( { "name" = ( "child" ); "new" = ( "1" ); } ) }"#, "-").unwrap();
-        load(&mut d, "/AppleMailServer", &small, true).unwrap();
+        load(&mut d, "/AppleMailServer", &small, LoadMode::Merge).unwrap();
         assert!(d.resolve("/AppleMailServer/second").is_ok());
         assert!(d.resolve("/AppleMailServer/child/grandchild").is_ok());
         assert_eq!(
@@ -435,7 +497,20 @@ mod tests {
                 .unwrap(),
             ["1"]
         );
-        load(&mut d, "/AppleMailServer", &small, false).unwrap();
+        let before = d.resolve("/AppleMailServer/child").unwrap();
+        load(&mut d, "/AppleMailServer", &small, LoadMode::MergeDelete).unwrap();
+        assert!(d.resolve("/AppleMailServer/second").is_err());
+        assert!(d
+            .lookup("/AppleMailServer")
+            .unwrap()
+            .values("open_relay_addr_flag")
+            .is_none());
+        assert_eq!(
+            d.resolve("/AppleMailServer/child").unwrap(),
+            before,
+            "ids kept"
+        );
+        load(&mut d, "/AppleMailServer", &small, LoadMode::Replace).unwrap();
         assert!(d.resolve("/AppleMailServer/second").is_err());
         assert!(d.resolve("/AppleMailServer/child/grandchild").is_err());
         assert!(d
@@ -443,6 +518,17 @@ mod tests {
             .unwrap()
             .values("open_relay_addr_flag")
             .is_none());
+    }
+
+    #[test]
+    fn nameless_input_keeps_the_name_and_identical_input_writes_nothing() {
+        let mut d = Domain::new();
+        let raw = parse(r#"{ "k" = ( "v" ); }"#, "-").unwrap();
+        load(&mut d, "/x", &raw, LoadMode::Replace).unwrap();
+        assert_eq!(d.lookup("/x").unwrap().values("k").unwrap(), ["v"]);
+        d.commit_serial();
+        load(&mut d, "/x", &raw, LoadMode::Replace).unwrap();
+        assert!(!d.is_dirty());
     }
 
     #[test]

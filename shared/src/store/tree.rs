@@ -208,19 +208,27 @@ impl Domain {
         format!("/{}", parts.join("/"))
     }
 
+    /// The directory, if neither it nor any directory above it is `_locked`; a lock on
+    /// the directory itself does not stop a change to `_locked` (that is how it is undone).
     fn writable(&mut self, id: DirId, touching_key: Option<&str>) -> Result<&mut Directory> {
         let path = self.path_of(id);
-        let dir = self
-            .dirs
-            .get_mut(&id)
-            .ok_or(StoreError::NoDirectory { path: path.clone() })?;
-        if dir.property(LOCKED).is_some() && touching_key != Some(LOCKED) {
-            return Err(StoreError::PermissionDenied {
-                path,
-                why: format!("the directory is {LOCKED}"),
-            });
+        if !self.dirs.contains_key(&id) {
+            return Err(StoreError::NoDirectory { path });
         }
-        Ok(dir)
+        let mut at = Some(id);
+        while let Some(d) = at.and_then(|a| self.dirs.get(&a)) {
+            let own_unlock = d.id == id && touching_key == Some(LOCKED);
+            if d.property(LOCKED).is_some() && !own_unlock {
+                return Err(StoreError::PermissionDenied {
+                    path,
+                    why: format!("{} is {LOCKED}", self.path_of(d.id)),
+                });
+            }
+            at = d.parent;
+        }
+        self.dirs
+            .get_mut(&id)
+            .ok_or(StoreError::NoDirectory { path })
     }
 
     fn new_dir(&mut self, parent: DirId, properties: Vec<Property>) -> DirId {
@@ -294,7 +302,18 @@ impl Domain {
             });
         };
         self.writable(parent, None)?;
-        self.writable(id, None)?;
+        // Nothing locked may go, however deep it sits.
+        let mut below = vec![id];
+        while let Some(d) = below.pop() {
+            let dir = &self.dirs[&d];
+            if dir.property(LOCKED).is_some() {
+                return Err(StoreError::PermissionDenied {
+                    path: self.path_of(d),
+                    why: format!("the directory is {LOCKED}"),
+                });
+            }
+            below.extend(dir.children.iter().copied());
+        }
         let mut doomed = vec![id];
         while let Some(d) = doomed.pop() {
             if let Some(dir) = self.dirs.remove(&d) {
@@ -311,6 +330,9 @@ impl Domain {
     /// `-createprop`: sets the property to exactly these values.
     pub fn create_prop(&mut self, id: DirId, key: &str, values: Vec<String>) -> Result<()> {
         let dir = self.writable(id, Some(key))?;
+        if dir.values(key) == Some(values.as_slice()) {
+            return Ok(());
+        }
         dir.property_or_new(key).values = values;
         self.dirty = true;
         Ok(())
@@ -522,6 +544,19 @@ mod tests {
         assert_eq!(d.create("/x/child").unwrap_err().exit_status(), 104);
         assert_eq!(d.destroy("/x").unwrap_err().exit_status(), 104);
         d.destroy_props(id, &s(&[LOCKED])).unwrap();
+        // A lock covers everything below, and nothing locked can be destroyed from above.
+        let child = d.create("/x/child").unwrap();
+        d.create_prop(id, LOCKED, vec![]).unwrap();
+        assert_eq!(
+            d.create_prop(child, "k", s(&["v"]))
+                .unwrap_err()
+                .exit_status(),
+            104
+        );
+        d.destroy_props(id, &s(&[LOCKED])).unwrap();
+        d.create_prop(child, LOCKED, vec![]).unwrap();
+        assert_eq!(d.destroy("/x").unwrap_err().exit_status(), 104);
+        d.destroy_props(child, &s(&[LOCKED])).unwrap();
         d.create_prop(id, "k", s(&["v"])).unwrap();
     }
 
