@@ -138,6 +138,7 @@ pub struct DomainArg {
 
 #[derive(Debug, Args)]
 pub struct DirArgs {
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
     /// A NetInfo path (`/config/AppleMailServer`, `/name=users/uid=501`) or directory id
     pub path: String,
@@ -145,59 +146,84 @@ pub struct DirArgs {
 
 #[derive(Debug, Args)]
 pub struct PropKey {
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
+    /// A NetInfo path (`/config/AppleMailServer`, `/name=users/uid=501`) or directory id
     pub path: String,
+    /// The property key
     pub key: String,
 }
 
 #[derive(Debug, Args)]
 pub struct PropValues {
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
+    /// A NetInfo path (`/config/AppleMailServer`, `/name=users/uid=501`) or directory id
     pub path: String,
+    /// The property key
     pub key: String,
     #[arg(allow_hyphen_values = true)]
+    /// Values, in order
     pub values: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct PropValuesRequired {
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
+    /// A NetInfo path (`/config/AppleMailServer`, `/name=users/uid=501`) or directory id
     pub path: String,
+    /// The property key
     pub key: String,
     #[arg(required = true, allow_hyphen_values = true)]
+    /// Values, in order
     pub values: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct InsertVal {
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
+    /// A NetInfo path (`/config/AppleMailServer`, `/name=users/uid=501`) or directory id
     pub path: String,
+    /// The property key
     pub key: String,
     #[arg(allow_hyphen_values = true)]
+    /// The value
     pub value: String,
     #[arg(allow_hyphen_values = true)]
+    /// A 0-based index into the values
     pub index: String,
 }
 
 #[derive(Debug, Args)]
 pub struct DestroyProp {
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
+    /// A NetInfo path (`/config/AppleMailServer`, `/name=users/uid=501`) or directory id
     pub path: String,
     #[arg(required = true)]
+    /// Property keys
     pub keys: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RenameProp {
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
+    /// A NetInfo path (`/config/AppleMailServer`, `/name=users/uid=501`) or directory id
     pub path: String,
+    /// The property's key now
     pub old: String,
+    /// Its new key
     pub new: String,
 }
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
+    /// A NetInfo path (`/config/AppleMailServer`, `/name=users/uid=501`) or directory id
     pub path: String,
     /// List this property's values instead of `name`
     pub key: Option<String>,
@@ -205,10 +231,14 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ReadVal {
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
+    /// A NetInfo path (`/config/AppleMailServer`, `/name=users/uid=501`) or directory id
     pub path: String,
+    /// The property key
     pub key: String,
     #[arg(allow_hyphen_values = true)]
+    /// A 0-based index into the values
     pub index: String,
 }
 
@@ -217,6 +247,7 @@ pub struct Nidump {
     /// The subtree to print
     #[arg(short = 'r', value_name = "PATH", required = true)]
     pub raw: String,
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
 }
 
@@ -231,6 +262,7 @@ pub struct Niload {
     /// With -m, also delete what the input lacks (matched directories keep their ids)
     #[arg(short = 'd', requires = "merge")]
     pub delete: bool,
+    /// `.` for the local store, `/` for the parent (root) domain
     pub domain: String,
 }
 
@@ -242,11 +274,13 @@ pub enum RelayCommand {
     Disable,
     /// Trust these hosts (refused with the reason if any entry is malformed, unless --force)
     Add {
+        /// Host entries: addresses, networks, ranges, names (see relay-store(5))
         #[arg(required = true, value_name = "ENTRY", allow_hyphen_values = true)]
         entries: Vec<String>,
     },
     /// Stop trusting these hosts (matched as written, or as the same network)
     Remove {
+        /// Entries to remove, as written or as the same network in another spelling
         #[arg(required = true, value_name = "ENTRY", allow_hyphen_values = true)]
         entries: Vec<String>,
     },
@@ -256,6 +290,7 @@ pub enum RelayCommand {
     Export,
     /// Read entries from FILE (`-` for standard input): one a line, `#` comments
     Import {
+        /// The file to read, or `-` for standard input
         #[arg(value_name = "FILE")]
         file: String,
         /// Make the list exactly the file's entries (default: merge)
@@ -292,11 +327,20 @@ pub enum AuthCommand {
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Add a user; the password is read from a prompt or the first line of standard input
-    Add { name: String },
+    Add {
+        /// The user name (letters, digits and . _ - @ +)
+        name: String,
+    },
     /// Change a user's password (read like `add`)
-    Passwd { name: String },
+    Passwd {
+        /// The user name
+        name: String,
+    },
     /// Remove a user
-    Remove { name: String },
+    Remove {
+        /// The user name
+        name: String,
+    },
     /// List users and their hash schemes
     List,
 }

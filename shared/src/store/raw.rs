@@ -304,7 +304,7 @@ pub fn parse(text: &str, source_name: &str) -> Result<RawDir> {
         peeked: None,
     };
     let dir = parser.dir()?;
-    if let Some((token, at)) = parser.take("end").ok() {
+    if let Some((token, at)) = parser.peek()?.cloned() {
         return Err(parser.lexer.error(
             at,
             format!("unexpected {} after the directory", describe(&token)),

@@ -268,13 +268,12 @@ impl Domain {
                 Some(c) => c,
                 None => {
                     self.writable(at, None)?;
-                    let mut props = Vec::new();
                     // A child named by another key still gets that key; NetInfo gives it
                     // no name of its own.
-                    props.push(Property {
+                    let props = vec![Property {
                         key: step.key.clone(),
                         values: vec![step.value.clone()],
-                    });
+                    }];
                     self.new_dir(at, props)
                 }
             };
