@@ -7,5 +7,6 @@
 pub mod hostlist;
 pub mod policy;
 pub mod settings;
+pub mod spool;
 pub mod store;
 pub mod users;

@@ -55,10 +55,20 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "max_connections", default: "100", meaning: "simultaneous SMTP sessions" },
     KeyDoc { dir: RELAYD, key: "max_connections_per_client", default: "20", meaning: "simultaneous sessions from one client address" },
     KeyDoc { dir: RELAYD, key: "queue_lifetime", default: "5d", meaning: "how long a message is retried before it bounces" },
+    KeyDoc { dir: RELAYD, key: "hostname", default: "the host's name", meaning: "the name relayd gives in its greeting, EHLO reply and Received: headers" },
+    KeyDoc { dir: RELAYD, key: "command_timeout", default: "300", meaning: "seconds a client may take to send a command (RFC 5321 4.5.3.2: at least 5 minutes)" },
+    KeyDoc { dir: RELAYD, key: "data_timeout", default: "600", meaning: "seconds a client may take to send a whole message body" },
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SettingsError {
+    #[error("{dir} {key} value `{value}`: {why}")]
+    BadValue {
+        dir: &'static str,
+        key: &'static str,
+        value: String,
+        why: String,
+    },
     #[error("{dir} {key} is `{value}`: it must be 0 or 1")]
     BadFlag {
         dir: &'static str,
@@ -187,6 +197,12 @@ pub fn objections(before: &Domain, after: &Domain) -> Vec<String> {
         RelaySettings::from_domain(before),
         RelaySettings::from_domain(after),
     );
+    let daemon = |d: &Domain| DaemonSettings::from_domain(d, std::path::Path::new("/")).err();
+    if let Some(e) = daemon(after) {
+        if daemon(before).as_ref() != Some(&e) {
+            out.push(e.to_string());
+        }
+    }
     let new = match (new, &old) {
         (Ok(n), _) => n,
         (Err(e), Err(o)) if e == *o => return out,
@@ -355,5 +371,216 @@ mod tests {
                 .iter()
                 .all(|o| (o.dir, o.key) != (k.dir, k.key)));
         }
+    }
+}
+
+/// What a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Port 25 style: the relay policy decides.
+    Smtp,
+    /// Port 587: every client must authenticate before MAIL.
+    Submission,
+    /// Port 465: TLS from the first byte, then as `Smtp`... with AUTH required like
+    /// submission (RFC 8314).
+    Smtps,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Smtp => "smtp",
+            Role::Submission => "submission",
+            Role::Smtps => "smtps",
+        }
+    }
+}
+
+/// One `listen` value: an address and a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Listen {
+    pub addr: std::net::SocketAddr,
+    pub role: Role,
+}
+
+impl Listen {
+    /// Parses `127.0.0.1:2525`, `[::]:25`, `0.0.0.0:587 submission`.
+    pub fn parse(text: &str) -> Result<Listen, String> {
+        let mut words = text.split_whitespace();
+        let addr = words.next().ok_or("empty listen value")?;
+        let addr = addr
+            .parse()
+            .map_err(|_| format!("`{addr}` is not ADDRESS:PORT (write IPv6 as [::1]:25)"))?;
+        let role = match words.next() {
+            None | Some("smtp") => Role::Smtp,
+            Some("submission") => Role::Submission,
+            Some("smtps") => Role::Smtps,
+            Some(other) => {
+                return Err(format!(
+                    "unknown role `{other}` (smtp, submission or smtps)"
+                ))
+            }
+        };
+        if let Some(extra) = words.next() {
+            return Err(format!("unexpected `{extra}` after the role"));
+        }
+        Ok(Listen { addr, role })
+    }
+}
+
+/// relayd's own settings (`/config/relayd`), typed, with defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonSettings {
+    pub listen: Vec<Listen>,
+    pub hostname: String,
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
+    pub allow_plaintext_auth: bool,
+    pub spool_dir: std::path::PathBuf,
+    pub mail_root: std::path::PathBuf,
+    pub dns_servers: Vec<std::net::SocketAddr>,
+    pub control_socket: std::path::PathBuf,
+    pub max_message_size: u64,
+    pub max_recipients: usize,
+    pub max_connections: usize,
+    pub max_connections_per_client: usize,
+    pub command_timeout: std::time::Duration,
+    pub data_timeout: std::time::Duration,
+}
+
+impl DaemonSettings {
+    /// Reads `/config/relayd`; paths default to places inside `store_dir`.
+    pub fn from_domain(
+        domain: &Domain,
+        store_dir: &std::path::Path,
+    ) -> Result<DaemonSettings, SettingsError> {
+        let dir = domain.lookup(RELAYD).ok();
+        let values = |key: &str| dir.and_then(|d| d.values(key)).filter(|v| !v.is_empty());
+        let one =
+            |key: &'static str| -> Option<String> { values(key).and_then(|v| v.first().cloned()) };
+        let bad = |key: &'static str, value: &str, why: String| SettingsError::BadValue {
+            dir: RELAYD,
+            key,
+            value: value.to_string(),
+            why,
+        };
+        let number = |key: &'static str, default: u64| -> Result<u64, SettingsError> {
+            match one(key) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| bad(key, &v, "must be a whole number above 0".into())),
+            }
+        };
+        let flag = |key: &'static str| -> Result<bool, SettingsError> {
+            match one(key).as_deref().map(str::trim) {
+                None | Some("0") => Ok(false),
+                Some("1") => Ok(true),
+                Some(v) => Err(bad(key, v, "must be 0 or 1".into())),
+            }
+        };
+        let path = |key: &'static str, default: &str| -> std::path::PathBuf {
+            one(key).map_or_else(|| store_dir.join(default), std::path::PathBuf::from)
+        };
+        let listen = match values("listen") {
+            None => vec![Listen::parse("0.0.0.0:25").map_err(|e| bad("listen", "0.0.0.0:25", e))?],
+            Some(vs) => vs
+                .iter()
+                .map(|v| Listen::parse(v).map_err(|e| bad("listen", v, e)))
+                .collect::<Result<_, _>>()?,
+        };
+        let dns_servers = values("dns_servers")
+            .unwrap_or_default()
+            .iter()
+            .map(|v| {
+                let t = v.trim();
+                t.parse::<std::net::SocketAddr>()
+                    .or_else(|_| {
+                        t.parse::<std::net::IpAddr>()
+                            .map(|ip| std::net::SocketAddr::new(ip, 53))
+                    })
+                    .map_err(|_| bad("dns_servers", v, "not ADDRESS or ADDRESS:PORT".into()))
+            })
+            .collect::<Result<_, _>>()?;
+        let (tls_cert, tls_key) = (
+            one("tls_cert").map(Into::into),
+            one("tls_key").map(Into::into),
+        );
+        if tls_cert.is_some() != tls_key.is_some() {
+            return Err(bad(
+                "tls_cert",
+                "",
+                "tls_cert and tls_key must be set together".into(),
+            ));
+        }
+        let hostname = one("hostname")
+            .map(|h| normalize_domain(&h))
+            .or_else(host_name)
+            .unwrap_or_else(|| "localhost".into());
+        Ok(DaemonSettings {
+            listen,
+            hostname,
+            tls_cert,
+            tls_key,
+            allow_plaintext_auth: flag("allow_plaintext_auth")?,
+            spool_dir: path("spool_dir", "spool"),
+            mail_root: path("mail_root", "mail"),
+            dns_servers,
+            control_socket: path("control_socket", "relayd.sock"),
+            max_message_size: number("max_message_size", 10_485_760)?,
+            max_recipients: number("max_recipients", 1000)? as usize,
+            max_connections: number("max_connections", 100)? as usize,
+            max_connections_per_client: number("max_connections_per_client", 20)? as usize,
+            command_timeout: std::time::Duration::from_secs(number("command_timeout", 300)?),
+            data_timeout: std::time::Duration::from_secs(number("data_timeout", 600)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod daemon_tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_values() {
+        let store = std::path::Path::new("/s");
+        let d = DaemonSettings::from_domain(&Domain::new(), store).unwrap();
+        assert_eq!(d.listen, [Listen::parse("0.0.0.0:25").unwrap()]);
+        assert_eq!(d.spool_dir, store.join("spool"));
+        assert_eq!(d.max_message_size, 10_485_760);
+        let mut dom = Domain::new();
+        let id = dom.create(RELAYD).unwrap();
+        dom.create_prop(
+            id,
+            "listen",
+            vec!["127.0.0.1:2525".into(), "[::1]:587 submission".into()],
+        )
+        .unwrap();
+        dom.create_prop(
+            id,
+            "dns_servers",
+            vec!["127.0.0.1:5353".into(), "::1".into()],
+        )
+        .unwrap();
+        dom.create_prop(id, "max_recipients", vec!["5".into()])
+            .unwrap();
+        let d = DaemonSettings::from_domain(&dom, store).unwrap();
+        assert_eq!(d.listen[1].role, Role::Submission);
+        assert_eq!(d.dns_servers[1].port(), 53);
+        assert_eq!(d.max_recipients, 5);
+        dom.create_prop(id, "listen", vec!["127.0.0.1:2525 smtpx".into()])
+            .unwrap();
+        let e = DaemonSettings::from_domain(&dom, store)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown role `smtpx`"), "{e}");
+        dom.create_prop(id, "listen", vec!["127.0.0.1:2525".into()])
+            .unwrap();
+        dom.create_prop(id, "max_recipients", vec!["-1".into()])
+            .unwrap();
+        assert!(DaemonSettings::from_domain(&dom, store).is_err());
     }
 }

@@ -1,0 +1,152 @@
+//! Listeners: one accept loop per `listen` value, started and stopped as the settings
+//! change, with the connection limits applied before a session starts.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use shared::settings::{Listen, Role};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use crate::state::{Active, Shared};
+
+#[derive(Default)]
+pub struct Listeners {
+    running: Mutex<HashMap<Listen, JoinHandle<()>>>,
+}
+
+impl Listeners {
+    /// Makes the running listeners match `active` (or `--listen`); returns bind errors.
+    pub fn sync(&self, shared: &Arc<Shared>, active: &Active) -> Vec<String> {
+        let wanted: Vec<Listen> = if shared.listen_override.is_empty() {
+            active.daemon.listen.clone()
+        } else {
+            shared.listen_override.clone()
+        };
+        let mut errors = Vec::new();
+        let Ok(mut running) = self.running.lock() else {
+            return vec!["listener table poisoned".into()];
+        };
+        running.retain(|l, task| {
+            let keep = wanted.contains(l);
+            if !keep {
+                task.abort();
+                tracing::info!(addr = %l.addr, role = l.role.as_str(), "stopped listening");
+            }
+            keep
+        });
+        for l in wanted {
+            if running.contains_key(&l) {
+                continue;
+            }
+            match bind(l.addr) {
+                Ok(listener) => {
+                    tracing::info!(addr = %l.addr, role = l.role.as_str(), "listening");
+                    running.insert(
+                        l,
+                        tokio::spawn(accept_loop(Arc::clone(shared), listener, l.role)),
+                    );
+                }
+                Err(e) => {
+                    let msg = format!("cannot listen on {}: {e}", l.addr);
+                    tracing::error!("{msg}");
+                    errors.push(msg);
+                }
+            }
+        }
+        errors
+    }
+
+    pub fn count(&self) -> usize {
+        self.running.lock().map_or(0, |r| r.len())
+    }
+}
+
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, role: Role) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors and the like: pause rather than spin.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let Some(_slot) = Slot::take(&shared, peer.ip()) else {
+                refuse(stream, &shared).await;
+                return;
+            };
+            crate::session::run(shared, stream, peer, role).await;
+        });
+    }
+}
+
+/// Holds a connection's place in the limits; released on drop however the session ends.
+struct Slot {
+    shared: Arc<Shared>,
+    client: IpAddr,
+}
+
+impl Slot {
+    fn take(shared: &Arc<Shared>, client: IpAddr) -> Option<Slot> {
+        let active = shared.current();
+        let client = client.to_canonical();
+        let open = shared.open_sessions.fetch_add(1, Ordering::SeqCst);
+        let mut per = shared.per_client.lock().ok()?;
+        let mine = per.entry(client).or_default();
+        if open >= active.daemon.max_connections
+            || *mine >= active.daemon.max_connections_per_client
+        {
+            shared.open_sessions.fetch_sub(1, Ordering::SeqCst);
+            if *mine == 0 {
+                per.remove(&client);
+            }
+            return None;
+        }
+        *mine += 1;
+        Some(Slot {
+            shared: Arc::clone(shared),
+            client,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.shared.open_sessions.fetch_sub(1, Ordering::SeqCst);
+        if let Ok(mut per) = self.shared.per_client.lock() {
+            if let Some(n) = per.get_mut(&self.client) {
+                *n -= 1;
+                if *n == 0 {
+                    per.remove(&self.client);
+                }
+            }
+        }
+    }
+}
+
+async fn refuse(mut stream: TcpStream, shared: &Shared) {
+    shared.stats.refuse("too_many_connections");
+    let host = shared.current().daemon.hostname.clone();
+    let _ = stream
+        .write_all(format!("421 4.7.0 {host} Too many connections, try again later\r\n").as_bytes())
+        .await;
+    let _ = stream.shutdown().await;
+}

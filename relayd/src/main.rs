@@ -1,0 +1,194 @@
+//! relayd: the Restricted SMTP Relay daemon. Reads its settings from the store relayctl
+//! writes, listens for SMTP, decides each recipient by the relay policy, spools what it
+//! accepts durably, and applies every change to the store the moment it lands.
+
+mod auth;
+mod conn;
+mod control;
+mod data;
+mod dns;
+mod listener;
+mod reload;
+mod session;
+mod smtp;
+mod state;
+mod tls;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use clap::Parser;
+use shared::settings::{self, Listen};
+use shared::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "relayd",
+    version,
+    about = "The relay daemon: ESMTP with the Restricted SMTP Relay policy, live reload of the store"
+)]
+struct Args {
+    /// The store folder (the local domain relayctl edits)
+    #[arg(
+        long,
+        env = "RELAY_STORE",
+        value_name = "PATH",
+        default_value = "/var/db/relay"
+    )]
+    store: PathBuf,
+    /// Listen here instead of the store's `listen` (repeatable): ADDR:PORT [smtp|submission|smtps]
+    #[arg(long, value_name = "ADDR")]
+    listen: Vec<String>,
+    /// Load and compile the settings, print any problem, and exit (0: usable)
+    #[arg(long)]
+    check_config: bool,
+}
+
+fn main() {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RELAYD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_ansi(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("relayd: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(args)) {
+        tracing::error!("{e:#}");
+        eprintln!("relayd: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let store = Store::new(&args.store);
+    let listen_override = args
+        .listen
+        .iter()
+        .map(|l| Listen::parse(l).map_err(|e| anyhow::anyhow!("--listen {l}: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let domain = store
+        .load()
+        .context("cannot start without a readable store")?;
+    if args.check_config {
+        return check_config(&store, &domain).await;
+    }
+    // First start: create the AppleMailServer keys as the original did, but safe.
+    let missing = settings::RelaySettings::from_domain(&domain)?.defaulted;
+    if !missing.is_empty() {
+        store.update(|d| settings::ensure_defaults(d).map(drop))?;
+        tracing::info!(keys = ?missing, "created the missing AppleMailServer keys with safe defaults (restriction on, loopback trusted)");
+    }
+    let domain = store.load()?;
+    let active = state::Active::compile(&domain, store.dir())?;
+    let spool = shared::spool::Spool::new(active.daemon.spool_dir.clone());
+    let removed = spool
+        .prepare()
+        .with_context(|| format!("spool {}", spool.dir().display()))?;
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "removed half-written spool files (never acknowledged)"
+        );
+    }
+    let shared = Arc::new(state::Shared {
+        active: ArcSwap::from_pointee(active),
+        store_dir: store.dir().to_path_buf(),
+        store,
+        started: Instant::now(),
+        stats: Default::default(),
+        open_sessions: Default::default(),
+        reload: Mutex::new(Default::default()),
+        per_client: Default::default(),
+        dns: ArcSwap::from_pointee(None),
+        listen_override,
+    });
+    let listeners = Arc::new(listener::Listeners::default());
+    // The first load goes through the same path as every reload (names resolved, changes
+    // logged, listeners started).
+    reload::reload(&shared, &listeners, "start").await;
+    if listeners.count() == 0 {
+        anyhow::bail!("no listener could be started; see the errors above");
+    }
+    control::spawn(Arc::clone(&shared), Arc::clone(&listeners))?;
+    let _watcher = reload::spawn_triggers(Arc::clone(&shared), Arc::clone(&listeners))?;
+    tracing::info!(
+        pid = std::process::id(),
+        serial = shared.current().serial,
+        "relayd ready"
+    );
+    notify_ready();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
+    }
+    Ok(())
+}
+
+/// Tells systemd (Type=notify) that relayd is serving, when run under it.
+fn notify_ready() {
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let socket = match std::os::unix::net::UnixDatagram::unbound() {
+        Ok(s) => s,
+        Err(_) => return,
+    };
+    let _ = socket.send_to(b"READY=1", PathBuf::from(path));
+}
+
+async fn check_config(store: &Store, domain: &shared::store::Domain) -> anyhow::Result<()> {
+    let mut active = state::Active::compile(domain, store.dir())?;
+    let shared_dns = ArcSwap::from_pointee(None);
+    let probe = state::Shared {
+        active: ArcSwap::from_pointee(state::Active::compile(domain, store.dir())?),
+        store: store.clone(),
+        store_dir: store.dir().to_path_buf(),
+        started: Instant::now(),
+        stats: Default::default(),
+        open_sessions: Default::default(),
+        reload: Mutex::new(Default::default()),
+        per_client: Default::default(),
+        dns: shared_dns,
+        listen_override: Vec::new(),
+    };
+    reload::resolve_names(&probe, &mut active).await;
+    let c = active.hosts.counts();
+    println!(
+        "store {} serial {}: {} addresses, {} networks or ranges, {} names ({} addresses resolved)",
+        store.dir().display(),
+        active.serial,
+        c.addresses,
+        c.networks,
+        c.names,
+        active.resolved.counts().addresses
+    );
+    for r in &active.rejected {
+        println!("refused entry {}: {}", r.text, r.reason);
+    }
+    if active.relay.is_open_relay() {
+        println!("warning: OPEN RELAY (open_relay_addr_flag 0 and smtp_auth_flag 0)");
+    }
+    if active.tls.is_none() {
+        println!("warning: no TLS certificate: STARTTLS and AUTH will not be offered");
+    }
+    if !active.rejected.is_empty() {
+        std::process::exit(1);
+    }
+    Ok(())
+}
