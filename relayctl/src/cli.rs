@@ -79,6 +79,15 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub force: bool,
 
+    /// After a write, return only once the running relayd enforces it (exit 1 if it
+    /// refuses the new store or does not apply it within --wait-timeout)
+    #[arg(long, global = true)]
+    pub wait: bool,
+
+    /// Seconds --wait waits
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10.0)]
+    pub wait_timeout: f64,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -128,6 +137,17 @@ pub enum Command {
     User(UserCommand),
     /// Every relay setting, explained
     Show,
+    /// What the running relayd enforces: serial, counts, last reload, sessions, counters
+    Status,
+    /// The messages relayd has accepted and not yet delivered
+    #[command(subcommand)]
+    Queue(QueueCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// List queued messages: id, size, client, sender and recipients
+    List,
 }
 
 #[derive(Debug, Args)]
@@ -275,13 +295,13 @@ pub enum RelayCommand {
     /// Trust these hosts (refused with the reason if any entry is malformed, unless --force)
     Add {
         /// Host entries: addresses, networks, ranges, names (see relay-store(5))
-        #[arg(required = true, value_name = "ENTRY", allow_hyphen_values = true)]
+        #[arg(required = true, value_name = "ENTRY")]
         entries: Vec<String>,
     },
     /// Stop trusting these hosts (matched as written, or as the same network)
     Remove {
         /// Entries to remove, as written or as the same network in another spelling
-        #[arg(required = true, value_name = "ENTRY", allow_hyphen_values = true)]
+        #[arg(required = true, value_name = "ENTRY")]
         entries: Vec<String>,
     },
     /// Print the trusted hosts, one a line

@@ -2,6 +2,7 @@
 //! that `relayctl relay check` and relayd can never disagree.
 
 pub mod cli;
+mod daemon;
 mod niutil;
 mod output;
 mod relay;
@@ -38,14 +39,49 @@ pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
 
 fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
     let ctx = Context { cli };
-    match &cli.command {
-        Command::Nidump(a) => niutil::nidump(&ctx, a),
-        Command::Niload(a) => niutil::niload(&ctx, a),
-        Command::Relay(c) => relay::run(&ctx, c),
-        Command::Auth(c) => relay::auth(&ctx, c),
-        Command::User(c) => users::run(&ctx, c),
-        Command::Show => show::run(&ctx),
-        verb => niutil::run(&ctx, verb),
+    let code = run_command(&ctx)?;
+    if cli.wait && code == 0 && is_write(&cli.command) {
+        daemon::wait(&ctx)?;
+    }
+    Ok(code)
+}
+
+/// Commands that may change the store (and so may be waited for).
+fn is_write(command: &Command) -> bool {
+    use cli::{RelayCommand as R, UserCommand as U};
+    match command {
+        Command::Create(_)
+        | Command::Destroy(_)
+        | Command::Createprop(_)
+        | Command::Appendprop(_)
+        | Command::Mergeprop(_)
+        | Command::Insertval(_)
+        | Command::Destroyprop(_)
+        | Command::Destroyval(_)
+        | Command::Renameprop(_)
+        | Command::Niload(_)
+        | Command::Auth(_) => true,
+        Command::Relay(r) => match r {
+            R::Enable | R::Disable | R::Add { .. } | R::Remove { .. } => true,
+            R::Import { dry_run, .. } => !dry_run,
+            R::List | R::Export | R::Check { .. } => false,
+        },
+        Command::User(u) => !matches!(u, U::List),
+        _ => false,
+    }
+}
+
+fn run_command(ctx: &Context) -> anyhow::Result<i32> {
+    match &ctx.cli.command {
+        Command::Nidump(a) => niutil::nidump(ctx, a),
+        Command::Niload(a) => niutil::niload(ctx, a),
+        Command::Relay(c) => relay::run(ctx, c),
+        Command::Auth(c) => relay::auth(ctx, c),
+        Command::User(c) => users::run(ctx, c),
+        Command::Show => show::run(ctx),
+        Command::Status => daemon::status(ctx),
+        Command::Queue(cli::QueueCommand::List) => daemon::queue_list(ctx),
+        verb => niutil::run(ctx, verb),
     }
 }
 

@@ -20,7 +20,7 @@ pub fn run(ctx: &Context, cmd: &UserCommand) -> anyhow::Result<i32> {
         UserCommand::Add { name } => set_password(ctx, name, true),
         UserCommand::Passwd { name } => set_password(ctx, name, false),
         UserCommand::Remove { name } => {
-            ctx.local().update(|d| d.destroy(&user_path(name)))?;
+            ctx.write(&ctx.local(), |d| Ok(d.destroy(&user_path(name))?))?;
             Ok(0)
         }
         UserCommand::List => list(ctx),
@@ -62,7 +62,7 @@ fn set_password(ctx: &Context, name: &str, new: bool) -> anyhow::Result<i32> {
     }
     let hash =
         users::hash_password(&read_password()?).map_err(|e| Failure::new(1, e.to_string()))?;
-    ctx.local().update(|d| -> anyhow::Result<()> {
+    ctx.write(&ctx.local(), |d| {
         if new && exists(d) {
             return Err(Failure::new(1, format!("user {name} exists")).into());
         }

@@ -43,6 +43,10 @@ pub async fn read_body<R: AsyncBufRead + Unpin>(
     // The current line began in bytes already flushed (a very long line): it is not at
     // the start of a line, so it can neither end DATA nor be dot-stuffed.
     let mut continued = false;
+    // The previous line ended with a real CRLF (true at the start): only then can `.`
+    // CRLF end the message. After `a<LF>` a following `.<CR><LF>` is content to us, as it
+    // is to every server that knows only CRLF; ending there is how smuggling works.
+    let mut after_crlf = true;
     loop {
         let wait = idle.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
         let chunk = match tokio::time::timeout(wait, reader.fill_buf()).await {
@@ -77,7 +81,7 @@ pub async fn read_body<R: AsyncBufRead + Unpin>(
             continue;
         }
         let well_formed = line.ends_with(b"\r\n") && !has_bare_cr(&line[..line.len() - 2]);
-        if well_formed && !continued && line == b".\r\n" {
+        if well_formed && after_crlf && !continued && line == b".\r\n" {
             break;
         }
         bare |= !well_formed;
@@ -89,6 +93,7 @@ pub async fn read_body<R: AsyncBufRead + Unpin>(
         }
         line.clear();
         continued = false;
+        after_crlf = well_formed;
     }
     Ok(if bare {
         Body::BareNewline

@@ -24,7 +24,7 @@
 //! Loopback names are never sent to a server: hickory answers `localhost.` (127.0.0.1,
 //! ::1) and the reverse zones of 127.0.0.0/8 and ::1 (`localhost.`) itself, as RFC 6761
 //! asks. So an entry `localhost` trusts 127.0.0.1 and ::1 without any query, and tests use
-//! documentation addresses (192.0.2.0/24, fd00::/8) for their clients.
+//! documentation and private addresses (192.0.2.0/24, fd00::/8) for their clients.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
@@ -112,7 +112,6 @@ impl Dns {
     /// `timeout` bounds one client check and one name's forward lookup; each query gets
     /// half of it and is tried twice.
     pub fn new(servers: &[SocketAddr], timeout: Duration) -> anyhow::Result<Dns> {
-        let provider = TokioConnectionProvider::default();
         let mut builder = if servers.is_empty() {
             TokioResolver::builder_tokio()
                 .context("reading the system DNS configuration (/etc/resolv.conf)")?
@@ -123,6 +122,7 @@ impl Dns {
                 group.push(NameServerConfig::new(server, Protocol::Tcp));
             }
             let config = ResolverConfig::from_parts(None, Vec::new(), group);
+            let provider = TokioConnectionProvider::default();
             let mut builder = TokioResolver::builder_with_config(config, provider);
             builder.options_mut().use_hosts_file = ResolveHosts::Never;
             builder
@@ -228,6 +228,7 @@ impl Dns {
                     %client,
                     reverse_name = %found.reverse_name,
                     entry = %found.entry,
+                    index = found.index,
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "client trusted by confirmed reverse dns"
                 );
@@ -254,12 +255,6 @@ impl Dns {
         answer
     }
 
-    /// Drops every cached client answer (e.g. after `dns_servers` changed).
-    pub fn clear_cache(&self) {
-        self.lock_cache().map.clear();
-        self.resolver.clear_cache();
-    }
-
     /// The uncached check: `Ok(Some((match, valid until)))`, `Ok(None)` when no covered
     /// reverse name is confirmed, `Err(reason)` when the PTR lookup itself failed.
     async fn confirm(
@@ -280,8 +275,10 @@ impl Dns {
         let mut seen = HashSet::new();
         for record in ptr.iter() {
             let name = record.0.clone();
-            let text = name.to_ascii();
-            let text = text.strip_suffix('.').unwrap_or(&text).to_ascii_lowercase();
+            let Some(text) = host_name_text(&name) else {
+                debug!(%client, reverse_name = %name, "reverse name is not a host name: ignored");
+                continue;
+            };
             if !seen.insert(text.clone()) {
                 continue;
             }
@@ -413,6 +410,33 @@ fn names_fingerprint(names: &[NameEntry]) -> u64 {
     hasher.finish()
 }
 
+/// A reverse name as lowercase text without the trailing dot, if it is a host name:
+/// letters, digits and hyphens in every label. Anything else is refused, so an escaped
+/// label (`x\.example` in `a.x\.example.org`) can never pass for a label boundary.
+fn host_name_text(name: &Name) -> Option<String> {
+    let mut labels = name.iter().peekable();
+    labels.peek()?;
+    let mut text = String::with_capacity(name.len());
+    for label in labels {
+        let host_label = !label.is_empty()
+            && label
+                .iter()
+                .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-');
+        if !host_label {
+            return None;
+        }
+        if !text.is_empty() {
+            text.push('.');
+        }
+        text.extend(
+            label
+                .iter()
+                .map(|byte| char::from(byte.to_ascii_lowercase())),
+        );
+    }
+    Some(text)
+}
+
 /// Every A and AAAA address of `name` and when the answer expires, or why there is none.
 async fn forward_all(
     resolver: &TokioResolver,
@@ -466,7 +490,12 @@ mod tests {
         /// Starts dnsmasq with the test zone; fails the test if it cannot run.
         fn start() -> Dnsmasq {
             let port = free_port();
-            let mut command = Command::new("dnsmasq");
+            // Debian puts it in /usr/sbin, which a non-root PATH may lack.
+            let program = ["/usr/sbin/dnsmasq", "/sbin/dnsmasq"]
+                .into_iter()
+                .find(|path| std::path::Path::new(path).exists())
+                .unwrap_or("dnsmasq");
+            let mut command = Command::new(program);
             command
                 .arg("--keep-in-foreground")
                 .arg(format!("--port={port}"))
@@ -516,9 +545,21 @@ mod tests {
             server
         }
 
-        /// Waits until dnsmasq holds its port (binding it ourselves then fails).
+        /// Waits until dnsmasq answers a query (any answer will do).
         fn wait_ready(&mut self) {
             let deadline = Instant::now() + Duration::from_secs(10);
+            let probe = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("probe socket");
+            probe
+                .set_read_timeout(Some(Duration::from_millis(50)))
+                .expect("probe timeout");
+            // Header (id 0x5eed, RD, one question), then "ready.example.com" IN A.
+            let mut query = vec![0x5e, 0xed, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+            for label in ["ready", "example", "com"] {
+                query.push(label.len() as u8);
+                query.extend_from_slice(label.as_bytes());
+            }
+            query.extend_from_slice(&[0, 0, 1, 0, 1]);
+            let mut reply = [0u8; 512];
             loop {
                 if let Ok(Some(status)) = self.child.try_wait() {
                     let mut stderr = String::new();
@@ -527,7 +568,11 @@ mod tests {
                     }
                     panic!("dnsmasq exited at start ({status}): {stderr}");
                 }
-                if UdpSocket::bind(self.addr).is_err() {
+                if probe.send_to(&query, self.addr).is_ok()
+                    && probe
+                        .recv(&mut reply)
+                        .is_ok_and(|n| n >= 2 && reply[..2] == [0x5e, 0xed])
+                {
                     return;
                 }
                 assert!(
@@ -749,12 +794,12 @@ mod tests {
         let started = Instant::now();
         assert_eq!(dns.reverse_match(v4(6), &names).await, None);
         let took = started.elapsed();
-        assert!(took < timeout + Duration::from_millis(200), "took {took:?}");
+        assert!(took < timeout + Duration::from_millis(500), "took {took:?}");
 
         let started = Instant::now();
         let resolved = dns.resolve_names(&names).await;
         let took = started.elapsed();
-        assert!(took < timeout + Duration::from_millis(200), "took {took:?}");
+        assert!(took < timeout + Duration::from_millis(500), "took {took:?}");
         assert!(resolved.addrs.is_empty());
         assert_eq!(resolved.failures.len(), 1, "{:?}", resolved.failures);
         assert!(
@@ -806,9 +851,23 @@ mod tests {
             dns.reverse_match(v4(6), &[sub(3, "example.org")]).await,
             None
         );
-        // Clearing the cache forgets the positive answer too.
-        dns.clear_cache();
+        // Emptying the cache forgets the positive answer too.
+        dns.lock_cache().map.clear();
         assert_eq!(dns.reverse_match(v4(6), &names).await, None);
+    }
+
+    #[test]
+    fn only_host_names_are_reverse_names() {
+        let name = |labels: &[&[u8]]| Name::from_labels(labels.to_vec()).expect("name");
+        assert_eq!(
+            host_name_text(&name(&[b"Mail-1", b"Example", b"ORG"])).as_deref(),
+            Some("mail-1.example.org")
+        );
+        // A dot inside a label would look like a boundary once escaped.
+        assert_eq!(host_name_text(&name(&[b"a", b"x.example", b"org"])), None);
+        assert_eq!(host_name_text(&name(&[b"a b", b"example", b"org"])), None);
+        assert_eq!(host_name_text(&name(&[b"*", b"example", b"org"])), None);
+        assert_eq!(host_name_text(&Name::root()), None);
     }
 
     #[test]

@@ -263,7 +263,7 @@ impl Session {
         self.tls || active.daemon.allow_plaintext_auth
     }
 
-    fn mail_from(&mut self, active: &Active, path: String, params: Vec<(String, Option<String>)>) {
+    fn mail_from(&mut self, active: &Active, path: String, params: smtp::Params) {
         if self.helo.is_none() {
             return self.reply("503 5.5.1 Error: send HELO/EHLO first");
         }
@@ -324,12 +324,7 @@ impl Session {
         found
     }
 
-    async fn rcpt_to(
-        &mut self,
-        active: &Active,
-        path: String,
-        params: Vec<(String, Option<String>)>,
-    ) {
+    async fn rcpt_to(&mut self, active: &Active, path: String, params: smtp::Params) {
         let Some(count) = self.mail.as_ref().map(|m| m.rcpts.len()) else {
             return self.reply("503 5.5.1 Error: need MAIL command");
         };

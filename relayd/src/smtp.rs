@@ -5,6 +5,9 @@
 /// AUTH=) may lengthen it, so relayd allows this many, CRLF included.
 pub const MAX_COMMAND_LINE: usize = 2048;
 
+/// ESMTP parameters of MAIL or RCPT: `KEY` or `KEY=VALUE`, keys uppercased.
+pub type Params = Vec<(String, Option<String>)>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Ehlo(String),
@@ -113,7 +116,7 @@ fn strip_keyword<'a>(rest: &'a str, keyword: &str) -> Option<&'a str> {
 
 /// `<path> KEY=VALUE KEY ...`: the path keeps its brackets; a quoted local part may hold
 /// spaces and `>`.
-fn path_and_params(text: &str) -> Option<(String, Vec<(String, Option<String>)>)> {
+fn path_and_params(text: &str) -> Option<(String, Params)> {
     if !text.starts_with('<') {
         return None;
     }

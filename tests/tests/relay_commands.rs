@@ -32,7 +32,7 @@ fn a_malformed_entry_is_refused_with_its_reason_and_nothing_changes() {
         &["relay", "add", "192.168.1.5/24"],
         &["relay", "add", "0.0.0.0/0"],
         &["relay", "add", "0.0.0.0/1", "128.0.0.0/1"],
-        &["relay", "add", "-bad.example.com"],
+        &["relay", "add", "--", "-bad.example.com"],
         &[
             "-appendprop",
             ".",

@@ -89,9 +89,11 @@ impl HostList {
     /// Parses and compiles a list; entries that do not parse are reported in
     /// [`Compiled::rejected`] and left out, as the original server did.
     pub fn compile<'a>(entries: impl IntoIterator<Item = &'a str>) -> Compiled {
+        let texts: Vec<&str> = entries.into_iter().collect();
+        let parsed = parse_all(&texts);
         let mut builder = Builder::default();
-        for (index, text) in entries.into_iter().enumerate() {
-            match parse_entry(text) {
+        for (index, (text, result)) in texts.iter().zip(parsed).enumerate() {
+            match result {
                 Ok(entry) => builder.add(index, text, entry),
                 Err(err) => builder.reject(index, text, err.reason().to_string()),
             }
@@ -150,6 +152,35 @@ impl HostList {
     pub fn is_empty(&self) -> bool {
         self.v4.len() == 0 && self.v6.len() == 0 && self.names.is_empty()
     }
+}
+
+/// Parses every entry; a big list is split across the machine's cores, since parsing
+/// is most of a reload's work and the daemon's reload latency is a promise.
+fn parse_all(texts: &[&str]) -> Vec<Result<Entry, EntryError>> {
+    const PER_THREAD: usize = 16_384;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(texts.len() / PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return texts.iter().map(|t| parse_entry(t)).collect();
+    }
+    let chunk = texts.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|t| parse_entry(t)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                // A parser panic is a bug; re-raise it rather than lose entries silently.
+                h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+            })
+            .collect()
+    })
 }
 
 /// The original texts of the numeric entries in one string, so a million entries cost

@@ -234,8 +234,11 @@ pub fn decode(bytes: &[u8], file: &Path) -> Result<Domain> {
         .and_then(Value::as_unsigned_integer)
         .and_then(|n| DirId::try_from(n).ok())
         .ok_or_else(|| corrupt("`next_id` is missing or not an integer".into()))?;
+    let mut top = value
+        .into_dictionary()
+        .ok_or_else(|| corrupt("the top level is not a dictionary".into()))?;
     let root = top
-        .get("root")
+        .remove("root")
         .ok_or_else(|| corrupt("`root` is missing".into()))?;
     let mut dirs = HashMap::new();
     decode_dir(root, None, "root", &mut dirs).map_err(corrupt)?;
@@ -249,13 +252,13 @@ pub fn decode(bytes: &[u8], file: &Path) -> Result<Domain> {
 }
 
 fn decode_dir(
-    value: &Value,
+    value: Value,
     parent: Option<DirId>,
     at: &str,
     dirs: &mut HashMap<DirId, Directory>,
 ) -> std::result::Result<DirId, String> {
-    let d = value
-        .as_dictionary()
+    let mut d = value
+        .into_dictionary()
         .ok_or_else(|| format!("{at}: a directory must be a dictionary"))?;
     let id = d
         .get("id")
@@ -263,31 +266,28 @@ fn decode_dir(
         .and_then(|n| DirId::try_from(n).ok())
         .ok_or_else(|| format!("{at}: `id` is missing or not an integer"))?;
     let mut properties = Vec::new();
-    for (i, p) in array(d.get("properties"), &format!("{at}.properties"))?
-        .iter()
+    for (i, p) in array(d.remove("properties"), &format!("{at}.properties"))?
+        .into_iter()
         .enumerate()
     {
         let here = format!("{at}.properties[{i}]");
-        let p = p
-            .as_dictionary()
+        let mut p = p
+            .into_dictionary()
             .ok_or_else(|| format!("{here}: a property must be a dictionary"))?;
         let key = p
-            .get("key")
-            .and_then(Value::as_string)
+            .remove("key")
+            .and_then(Value::into_string)
             .ok_or_else(|| format!("{here}: `key` is missing or not a string"))?;
-        let values = array(p.get("values"), &format!("{here}.values"))?
-            .iter()
+        // Strings are moved, not copied: a 100,000-entry list is decoded at every reload.
+        let values = array(p.remove("values"), &format!("{here}.values"))?
+            .into_iter()
             .enumerate()
             .map(|(j, v)| {
-                v.as_string()
-                    .map(str::to_string)
+                v.into_string()
                     .ok_or_else(|| format!("{here}.values[{j}]: not a string"))
             })
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        properties.push(Property {
-            key: key.to_string(),
-            values,
-        });
+        properties.push(Property { key, values });
     }
     if dirs.contains_key(&id) {
         return Err(format!("{at}: directory id {id} appears twice"));
@@ -302,8 +302,8 @@ fn decode_dir(
         },
     );
     let mut children = Vec::new();
-    for (i, c) in array(d.get("children"), &format!("{at}.children"))?
-        .iter()
+    for (i, c) in array(d.remove("children"), &format!("{at}.children"))?
+        .into_iter()
         .enumerate()
     {
         children.push(decode_dir(
@@ -319,8 +319,8 @@ fn decode_dir(
     Ok(id)
 }
 
-fn array<'a>(v: Option<&'a Value>, at: &str) -> std::result::Result<&'a Vec<Value>, String> {
-    v.and_then(Value::as_array)
+fn array(v: Option<Value>, at: &str) -> std::result::Result<Vec<Value>, String> {
+    v.and_then(Value::into_array)
         .ok_or_else(|| format!("{at}: missing or not an array"))
 }
 
