@@ -61,15 +61,15 @@ pub fn status(ctx: &Context) -> anyhow::Result<i32> {
     let n = |k: &str| v[k].as_u64().unwrap_or(0);
     let store_serial = ctx.local().load().map(|d| d.serial()).ok();
     let mut out = format!(
-        "relayd pid {}, up {}\nserial in force: {}{}\ntrusted: {} addresses, {} networks or ranges, {} names ({} addresses resolved from names)\n",
+        "relayd pid {}, up {}\nserial in force: {}{}\ntrusted: {}, {}, {} ({} resolved from names)\n",
         n("pid"),
         human_secs(n("uptime_secs")),
         n("serial"),
         store_serial.map(|s| format!(" (store: {s})")).unwrap_or_default(),
-        n("addresses"),
-        n("networks"),
-        n("names"),
-        n("resolved_name_addresses"),
+        output::plural(n("addresses"), "address", "addresses"),
+        output::plural(n("networks"), "network or range", "networks or ranges"),
+        output::plural(n("names"), "name", "names"),
+        output::plural(n("resolved_name_addresses"), "address", "addresses"),
     );
     let r = &v["last_reload"];
     out.push_str(&format!(

@@ -48,7 +48,7 @@ fn summary(s: &RelaySettings) -> &'static str {
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    output::plural(n as u64, one, many)
 }
 
 pub fn run(ctx: &Context) -> anyhow::Result<i32> {

@@ -115,6 +115,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         reload: Mutex::new(Default::default()),
         per_client: Default::default(),
         dns: ArcSwap::from_pointee(None),
+        loaded: Mutex::new(None),
         listen_override,
     });
     let listeners = Arc::new(listener::Listeners::default());
@@ -165,6 +166,7 @@ async fn check_config(store: &Store, domain: &shared::store::Domain) -> anyhow::
         reload: Mutex::new(Default::default()),
         per_client: Default::default(),
         dns: shared_dns,
+        loaded: Mutex::new(None),
         listen_override: Vec::new(),
     };
     reload::resolve_names(&probe, &mut active).await;

@@ -24,6 +24,10 @@ static RELOADING: AsyncMutex<()> = AsyncMutex::const_new(());
 pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str) -> bool {
     let _one_at_a_time = RELOADING.lock().await;
     let started = Instant::now();
+    // Taken before the read: a change landing during it is seen again by the poller.
+    if let Ok(mut loaded) = shared.loaded.lock() {
+        *loaded = fingerprint(&shared.store.file());
+    }
     let (store, dir) = (shared.store.clone(), shared.store_dir.clone());
     let compiled = tokio::task::spawn_blocking(move || -> anyhow::Result<Active> {
         let domain = store.load()?;
@@ -188,12 +192,11 @@ pub fn spawn_triggers(
     let poll_shared = Arc::clone(&shared);
     tokio::spawn(async move {
         let file = poll_shared.store.file();
-        let mut last = fingerprint(&file);
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
             let now = fingerprint(&file);
-            if now != last {
-                last = now;
+            let seen = poll_shared.loaded.lock().map(|l| *l).unwrap_or(now);
+            if now != seen {
                 let _ = poll_tx.send("store changed (seen by polling)");
             }
             let refresh = poll_shared.current().dns_refresh_at;

@@ -126,6 +126,9 @@ pub struct Shared {
     /// The DNS resolver for name entries and the servers it asks; rebuilt when
     /// `dns_servers` changes.
     pub dns: ArcSwap<Option<(Vec<std::net::SocketAddr>, Arc<crate::dns::Dns>)>>,
+    /// The identity (inode, size, mtime) of the store file the last reload read, so the
+    /// polling check only fires for changes no reload has seen.
+    pub loaded: Mutex<Option<(u64, u64, i64, i64)>>,
     /// `--listen` overrides `listen`.
     pub listen_override: Vec<shared::settings::Listen>,
 }
