@@ -29,7 +29,8 @@ def ctl(store, *args, input=None):
 
 def relays(port, source):
     try:
-        s = smtplib.SMTP("127.0.0.1", port, source_address=(source, 0), timeout=5)
+        s = smtplib.SMTP("127.0.0.1", port, source_address=(source, 0), timeout=5,
+                         local_hostname="bench.test")
         try:
             s.ehlo("bench.test")
             s.mail("bench@example.com")

@@ -74,7 +74,24 @@ fn main() {
     }
 }
 
+/// Lets relayd hold as many connections as the hard limit allows (the soft limit is
+/// often 1024, below a busy relay's `max_connections` plus its files).
+fn raise_fd_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read and write the struct we own.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
 async fn run(args: Args) -> anyhow::Result<()> {
+    raise_fd_limit();
     let store = Store::new(&args.store);
     let listen_override = args
         .listen

@@ -53,7 +53,19 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
     shared.active.store(Arc::new(active));
     let error = (!errors.is_empty()).then(|| errors.join("; "));
     record(shared, started, Some(serial), error);
+    drop(old);
+    release_freed_memory();
     true
+}
+
+/// A reload of a big list frees tens of megabytes (the parsed file, the old settings);
+/// glibc keeps freed memory in the process unless asked to give it back.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn record(shared: &Shared, started: Instant, serial: Option<u64>, error: Option<String>) {
