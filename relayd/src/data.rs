@@ -39,7 +39,13 @@ pub async fn read_body<R: AsyncBufRead + Unpin>(
     let mut line: Vec<u8> = Vec::with_capacity(1024);
     let mut size: u64 = 0;
     let mut bare = false;
-    let mut too_big = false;
+    // Counts every byte and keeps them only while the message is still acceptable.
+    let keep = |content: &[u8], bare: bool, size: &mut u64, message: &mut Vec<u8>| {
+        *size += content.len() as u64;
+        if *size <= max && !bare {
+            message.extend_from_slice(content);
+        }
+    };
     // The current line began in bytes already flushed (a very long line): it is not at
     // the start of a line, so it can neither end DATA nor be dot-stuffed.
     let mut continued = false;
@@ -68,12 +74,7 @@ pub async fn read_body<R: AsyncBufRead + Unpin>(
                 // Flush all but the last byte (it may be the CR of a CRLF to come).
                 let last = line.pop().unwrap_or_default();
                 bare |= has_bare_cr(&line);
-                let content = unstuff(&line, continued);
-                size += content.len() as u64;
-                too_big |= size > max;
-                if !too_big && !bare {
-                    message.extend_from_slice(content);
-                }
+                keep(unstuff(&line, continued), bare, &mut size, &mut message);
                 line.clear();
                 line.push(last);
                 continued = true;
@@ -85,19 +86,14 @@ pub async fn read_body<R: AsyncBufRead + Unpin>(
             break;
         }
         bare |= !well_formed;
-        let content = unstuff(&line, continued);
-        size += content.len() as u64;
-        too_big |= size > max;
-        if !too_big && !bare {
-            message.extend_from_slice(content);
-        }
+        keep(unstuff(&line, continued), bare, &mut size, &mut message);
         line.clear();
         continued = false;
         after_crlf = well_formed;
     }
     Ok(if bare {
         Body::BareNewline
-    } else if too_big {
+    } else if size > max {
         Body::TooBig
     } else {
         Body::Complete(message)

@@ -172,21 +172,7 @@ fn notify_ready() {
 
 async fn check_config(store: &Store, domain: &shared::store::Domain) -> anyhow::Result<()> {
     let mut active = state::Active::compile(domain, store.dir())?;
-    let shared_dns = ArcSwap::from_pointee(None);
-    let probe = state::Shared {
-        active: ArcSwap::from_pointee(state::Active::compile(domain, store.dir())?),
-        store: store.clone(),
-        store_dir: store.dir().to_path_buf(),
-        started: Instant::now(),
-        stats: Default::default(),
-        open_sessions: Default::default(),
-        reload: Mutex::new(Default::default()),
-        per_client: Default::default(),
-        dns: shared_dns,
-        loaded: Mutex::new(None),
-        listen_override: Vec::new(),
-    };
-    reload::resolve_names(&probe, &mut active).await;
+    reload::resolve_names(&ArcSwap::from_pointee(None), &mut active).await;
     let c = active.hosts.counts();
     println!(
         "store {} serial {}: {} addresses, {} networks or ranges, {} names ({} addresses resolved)",

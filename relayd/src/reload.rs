@@ -45,7 +45,7 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
             return false;
         }
     };
-    resolve_names(shared, &mut active).await;
+    resolve_names(&shared.dns, &mut active).await;
     let old = shared.current();
     log_changes(&old, &active, why);
     let errors = listeners.sync(shared, &active);
@@ -78,21 +78,23 @@ fn record(shared: &Shared, started: Instant, serial: Option<u64>, error: Option<
     }
 }
 
-/// Resolves the list's host names into `active.resolved` (with `dns_servers`).
-pub async fn resolve_names(shared: &Shared, active: &mut Active) {
+/// The resolver and the servers it asks, kept between reloads.
+pub type DnsSlot = arc_swap::ArcSwap<Option<(Vec<std::net::SocketAddr>, Arc<crate::dns::Dns>)>>;
+
+/// Resolves the list's host names into `active.resolved` (with `dns_servers`), making or
+/// remaking the resolver in `slot` when the servers changed.
+pub async fn resolve_names(slot: &DnsSlot, active: &mut Active) {
     let names = active.hosts.names().to_vec();
     if names.is_empty() {
         return;
     }
     let servers = &active.daemon.dns_servers;
-    let dns = match shared.dns.load_full().as_ref() {
+    let dns = match slot.load_full().as_ref() {
         Some((s, d)) if s == servers => Arc::clone(d),
         _ => match crate::dns::Dns::new(servers, Duration::from_secs(2)) {
             Ok(d) => {
                 let d = Arc::new(d);
-                shared
-                    .dns
-                    .store(Arc::new(Some((servers.clone(), Arc::clone(&d)))));
+                slot.store(Arc::new(Some((servers.clone(), Arc::clone(&d)))));
                 d
             }
             Err(e) => {

@@ -125,7 +125,7 @@ pub struct Shared {
     pub per_client: Mutex<HashMap<IpAddr, usize>>,
     /// The DNS resolver for name entries and the servers it asks; rebuilt when
     /// `dns_servers` changes.
-    pub dns: ArcSwap<Option<(Vec<std::net::SocketAddr>, Arc<crate::dns::Dns>)>>,
+    pub dns: crate::reload::DnsSlot,
     /// The identity (inode, size, mtime) of the store file the last reload read, so the
     /// polling check only fires for changes no reload has seen.
     pub loaded: Mutex<Option<(u64, u64, i64, i64)>>,

@@ -7,7 +7,8 @@ and never asks a server, so PTRs served by dnsmasq for 127.0.0.x clients are nev
 with 127.0.0.x clients a name entry trusts the addresses its name resolves to, and a
 subdomain entry trusts none. The PTR-confirmation path is tested with documentation
 addresses (192.0.2.x) put on `lo`, only when RELAY_TEST_NETADMIN=1 (it needs
-CAP_NET_ADMIN and changes the machine's loopback interface for the test's duration)."""
+CAP_NET_ADMIN and changes the loopback interface for the test's duration): tests/run
+sets it inside a network namespace of its own, so the machine's `lo` is never touched."""
 
 import os
 import shutil

@@ -26,39 +26,29 @@ pub(crate) trait Key: Copy + Ord + std::fmt::Debug {
     fn span_bits(self, base: Self) -> u32;
 }
 
-impl Key for u32 {
-    const MIN: Self = 0;
-    const MAX: Self = u32::MAX;
-    fn succ(self) -> Self {
-        self.saturating_add(1)
-    }
-    fn pred(self) -> Self {
-        self.saturating_sub(1)
-    }
-    fn bucket(self, base: Self, shift: u32) -> usize {
-        (self.wrapping_sub(base).checked_shr(shift).unwrap_or(0)) as usize
-    }
-    fn span_bits(self, base: Self) -> u32 {
-        32 - self.wrapping_sub(base).leading_zeros()
-    }
+macro_rules! key {
+    ($t:ty, $bits:expr) => {
+        impl Key for $t {
+            const MIN: Self = 0;
+            const MAX: Self = <$t>::MAX;
+            fn succ(self) -> Self {
+                self.saturating_add(1)
+            }
+            fn pred(self) -> Self {
+                self.saturating_sub(1)
+            }
+            fn bucket(self, base: Self, shift: u32) -> usize {
+                (self.wrapping_sub(base).checked_shr(shift).unwrap_or(0)) as usize
+            }
+            fn span_bits(self, base: Self) -> u32 {
+                $bits - self.wrapping_sub(base).leading_zeros()
+            }
+        }
+    };
 }
 
-impl Key for u128 {
-    const MIN: Self = 0;
-    const MAX: Self = u128::MAX;
-    fn succ(self) -> Self {
-        self.saturating_add(1)
-    }
-    fn pred(self) -> Self {
-        self.saturating_sub(1)
-    }
-    fn bucket(self, base: Self, shift: u32) -> usize {
-        (self.wrapping_sub(base).checked_shr(shift).unwrap_or(0)) as usize
-    }
-    fn span_bits(self, base: Self) -> u32 {
-        128 - self.wrapping_sub(base).leading_zeros()
-    }
-}
+key!(u32, 32);
+key!(u128, 128);
 
 /// One input interval `[start, end]` (inclusive) and the label of the entry it came from.
 /// Lower labels are earlier entries and win where intervals overlap.

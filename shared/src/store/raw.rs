@@ -203,6 +203,29 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `( item, item, ... )`, possibly empty.
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T>> {
+        self.expect(Token::LParen, "`(`")?;
+        let mut items = Vec::new();
+        if matches!(self.peek()?, Some((Token::RParen, _))) {
+            self.take("`)`")?;
+            return Ok(items);
+        }
+        loop {
+            items.push(item(self)?);
+            match self.take("`,` or `)`")? {
+                (Token::Comma, _) => continue,
+                (Token::RParen, _) => return Ok(items),
+                (other, at) => {
+                    return Err(self.lexer.error(
+                        at,
+                        format!("expected `,` or `)`, found {}", describe(&other)),
+                    ))
+                }
+            }
+        }
+    }
+
     fn dir(&mut self) -> Result<RawDir> {
         self.expect(Token::Open, "`{`")?;
         let mut dir = RawDir::default();
@@ -217,24 +240,7 @@ impl<'a> Parser<'a> {
                     }
                     seen_children = true;
                     self.expect(Token::Equals, "`=`")?;
-                    self.expect(Token::LParen, "`(`")?;
-                    if matches!(self.peek()?, Some((Token::RParen, _))) {
-                        self.take("`)`")?;
-                    } else {
-                        loop {
-                            dir.children.push(self.dir()?);
-                            match self.take("`,` or `)`")? {
-                                (Token::Comma, _) => continue,
-                                (Token::RParen, _) => break,
-                                (other, at) => {
-                                    return Err(self.lexer.error(
-                                        at,
-                                        format!("expected `,` or `)`, found {}", describe(&other)),
-                                    ))
-                                }
-                            }
-                        }
-                    }
+                    dir.children = self.list(Self::dir)?;
                     if matches!(self.peek()?, Some((Token::Semi, _))) {
                         self.take("`;`")?;
                     }
@@ -246,25 +252,7 @@ impl<'a> Parser<'a> {
                             .error(at, format!("property `{key}` given twice")));
                     }
                     self.expect(Token::Equals, "`=`")?;
-                    self.expect(Token::LParen, "`(`")?;
-                    let mut values = Vec::new();
-                    if matches!(self.peek()?, Some((Token::RParen, _))) {
-                        self.take("`)`")?;
-                    } else {
-                        loop {
-                            values.push(self.string("a quoted value")?);
-                            match self.take("`,` or `)`")? {
-                                (Token::Comma, _) => continue,
-                                (Token::RParen, _) => break,
-                                (other, at) => {
-                                    return Err(self.lexer.error(
-                                        at,
-                                        format!("expected `,` or `)`, found {}", describe(&other)),
-                                    ))
-                                }
-                            }
-                        }
-                    }
+                    let values = self.list(|p| p.string("a quoted value"))?;
                     self.expect(Token::Semi, "`;`")?;
                     dir.properties.push(Property { key, values });
                 }
