@@ -3,6 +3,7 @@
 //! accepts durably, and applies every change to the store the moment it lands.
 
 mod auth;
+mod commit;
 mod conn;
 mod control;
 mod data;
@@ -133,6 +134,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         per_client: Default::default(),
         dns: ArcSwap::from_pointee(None),
         loaded: Mutex::new(None),
+        committer: commit::Committer::start().context("starting the spool committer")?,
         listen_override,
     });
     let listeners = Arc::new(listener::Listeners::default());

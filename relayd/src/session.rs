@@ -449,20 +449,21 @@ impl Session {
             rcpt_to: mail.rcpts.clone(),
             size: stored.len() as u64,
         };
-        let spool = Spool::new(active.daemon.spool_dir.clone());
-        let written = tokio::task::spawn_blocking(move || spool.write(&env, &stored)).await;
+        let spool_dir = active.daemon.spool_dir.clone();
+        let spool = Spool::new(spool_dir.clone());
+        let written =
+            match tokio::task::spawn_blocking(move || spool.write_tmp(&env, &stored)).await {
+                Ok(Ok(())) => self.shared.committer.publish(spool_dir, id.clone()).await,
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
         match written {
-            Ok(Ok(_)) => {
+            Ok(()) => {
                 self.shared.count(&self.shared.stats.messages);
                 tracing::info!(client = %self.client, id = %id, from = %mail.from, rcpts = mail.rcpts.len(), size = message.len(), "queued");
                 self.reply(&format!("250 2.0.0 Ok: queued as {id}"));
             }
-            other => {
-                let error = match other {
-                    Ok(Err(e)) => e.to_string(),
-                    Err(e) => e.to_string(),
-                    Ok(Ok(_)) => String::new(),
-                };
+            Err(error) => {
                 tracing::error!(client = %self.client, error = %error, "cannot spool the message: refused with 451, nothing lost");
                 self.reply("451 4.3.0 Error: queue file write error, try again later");
             }

@@ -129,6 +129,8 @@ pub struct Shared {
     /// The identity (inode, size, mtime) of the store file the last reload read, so the
     /// polling check only fires for changes no reload has seen.
     pub loaded: Mutex<Option<(u64, u64, i64, i64)>>,
+    /// Publishes spooled messages in groups (one folder fsync for many).
+    pub committer: crate::commit::Committer,
     /// `--listen` overrides `listen`.
     pub listen_override: Vec<shared::settings::Listen>,
 }

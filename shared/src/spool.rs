@@ -115,6 +115,14 @@ impl Spool {
 
     /// Writes one message durably: when this returns `Ok`, a crash cannot lose it.
     pub fn write(&self, env: &Envelope, message: &[u8]) -> std::io::Result<PathBuf> {
+        self.write_tmp(env, message)?;
+        self.publish(std::slice::from_ref(&env.id))?;
+        Ok(self.queue_dir().join(&env.id))
+    }
+
+    /// The first half of a durable write: the whole file in `tmp/`, `fsync`ed. Not yet
+    /// queued: a crash now leaves it in `tmp/`, which the next start removes.
+    pub fn write_tmp(&self, env: &Envelope, message: &[u8]) -> std::io::Result<()> {
         let mut head = format!(
             "{MAGIC}\nid: {}\nreceived: {}\nclient: {}\nhelo: {}\n",
             one_line(&env.id),
@@ -138,12 +146,18 @@ impl Spool {
             .open(&tmp)?;
         f.write_all(head.as_bytes())?;
         f.write_all(message)?;
-        f.sync_all()?;
-        drop(f);
-        let done = self.queue_dir().join(&env.id);
-        fs::rename(&tmp, &done)?;
-        File::open(self.queue_dir())?.sync_all()?;
-        Ok(done)
+        f.sync_all()
+    }
+
+    /// The second half, for any number of messages at once: rename each into `queue/`,
+    /// then one `fsync` of `queue/` makes all the renames durable. Sessions that finish
+    /// together share this commit (group commit), so a disk that does a few hundred
+    /// `fsync`s a second still queues thousands of messages.
+    pub fn publish(&self, ids: &[String]) -> std::io::Result<()> {
+        for id in ids {
+            fs::rename(self.tmp_dir().join(id), self.queue_dir().join(id))?;
+        }
+        File::open(self.queue_dir())?.sync_all()
     }
 
     /// The envelopes of every queued message, oldest first.
