@@ -277,3 +277,47 @@ def test_repeated_auth_failures_slow_down_then_disconnect(module_relayd):
             c.noop()
     finally:
         c.close()
+
+
+def test_smtps_listener_is_tls_from_the_first_byte(module_relayd):
+    import smtplib
+
+    from conftest import free_port
+
+    d = module_relayd
+    d.set_flags(1, 0)
+    tls_port = free_port()
+    d.setprop("listen", f"127.0.0.1:{d.port}", f"127.0.0.1:{tls_port} smtps")
+    try:
+        c = smtplib.SMTP_SSL(
+            "127.0.0.1",
+            tls_port,
+            local_hostname="client.test",
+            source_address=(OTHER, 0),
+            context=tls_context(),
+            timeout=20,
+        )
+        try:
+            c.ehlo("client.test")
+            # Over TLS, AUTH is offered and STARTTLS is not (TLS is already on).
+            assert c.has_extn("auth") and not c.has_extn("starttls"), c.esmtp_features
+            code, text = attempt(d, c, REMOTE_RCPT)
+            assert code == 554 and text.startswith("5.7.1"), (code, text)
+            c.user, c.password = "alice", PASSWORD
+            assert c.auth("PLAIN", c.auth_plain)[0] == 235
+            code, text = attempt(d, c, REMOTE_RCPT)
+            assert code == 250, (code, text)
+            env, body = d.read_queued(sorted(d.queue_ids())[-1])
+            assert env.get("user") == "alice", env
+            assert b"with ESMTPSA" in body.split(b"\r\n\r\n")[0], body[:300]
+        finally:
+            c.close()
+        # A plaintext client on the smtps port gets no SMTP greeting.
+        raw = d.raw(OTHER, port=tls_port, timeout=5)
+        try:
+            raw.send(b"EHLO client.test\r\n")
+            assert raw.closed(timeout=5)
+        finally:
+            raw.close()
+    finally:
+        d.setprop("listen", f"127.0.0.1:{d.port}")
