@@ -77,9 +77,10 @@ pub fn status(ctx: &Context) -> anyhow::Result<i32> {
         r["serial"].as_u64().unwrap_or(0),
         r["time"].as_u64().unwrap_or(0),
         r["duration_ms"].as_u64().unwrap_or(0),
-        match r["error"].as_str() {
-            Some(e) => format!(", FAILED: {e} (the previous settings stay in force)"),
-            None => String::new(),
+        match (r["error"].as_str(), r["applied"].as_bool()) {
+            (Some(e), Some(true)) => format!(", applied with errors: {e}"),
+            (Some(e), _) => format!(", FAILED: {e} (the previous settings stay in force)"),
+            (None, _) => String::new(),
         }
     ));
     if v["open_relay"].as_bool() == Some(true) {
@@ -122,7 +123,11 @@ pub fn wait(ctx: &Context) -> anyhow::Result<()> {
             return Ok(());
         }
         let r = &v["last_reload"];
-        if let (Some(e), Some(s)) = (r["error"].as_str(), r["serial"].as_u64()) {
+        if let (Some(e), Some(s), Some(false)) = (
+            r["error"].as_str(),
+            r["serial"].as_u64(),
+            r["applied"].as_bool(),
+        ) {
             if s >= want {
                 return Err(Failure::new(
                     1,

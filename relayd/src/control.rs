@@ -81,13 +81,16 @@ pub fn spawn(shared: Arc<Shared>, listeners: Arc<Listeners>) -> anyhow::Result<(
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
+                // Out of descriptors: pause rather than spin.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             };
             let (shared, listeners) = (Arc::clone(&shared), Arc::clone(&listeners));
             tokio::spawn(async move {
                 let (read, mut write) = stream.into_split();
                 let mut line = String::new();
-                let mut reader = BufReader::new(read);
+                // A request is one short word; never buffer more than that.
+                let mut reader = BufReader::new(tokio::io::AsyncReadExt::take(read, 64));
                 let read = tokio::time::timeout(
                     std::time::Duration::from_secs(5),
                     reader.read_line(&mut line),

@@ -13,9 +13,16 @@ use tokio::task::JoinHandle;
 
 use crate::state::{Active, Shared};
 
+/// A running listener: its accept loop, and the role it serves, which a reload may change
+/// in place (rebinding the same address could fail while the old socket lingers).
+struct Running {
+    role: tokio::sync::watch::Sender<Role>,
+    task: JoinHandle<()>,
+}
+
 #[derive(Default)]
 pub struct Listeners {
-    running: Mutex<HashMap<Listen, JoinHandle<()>>>,
+    running: Mutex<HashMap<std::net::SocketAddr, Running>>,
 }
 
 impl Listeners {
@@ -30,25 +37,28 @@ impl Listeners {
         let Ok(mut running) = self.running.lock() else {
             return vec!["listener table poisoned".into()];
         };
-        running.retain(|l, task| {
-            let keep = wanted.contains(l);
+        running.retain(|addr, r| {
+            let keep = wanted.iter().any(|l| l.addr == *addr);
             if !keep {
-                task.abort();
-                tracing::info!(addr = %l.addr, role = l.role.as_str(), "stopped listening");
+                r.task.abort();
+                tracing::info!(addr = %addr, "stopped listening");
             }
             keep
         });
         for l in wanted {
-            if running.contains_key(&l) {
+            if let Some(r) = running.get(&l.addr) {
+                if *r.role.borrow() != l.role {
+                    tracing::info!(addr = %l.addr, role = l.role.as_str(), "listener role changed");
+                    r.role.send_replace(l.role);
+                }
                 continue;
             }
             match bind(l.addr) {
                 Ok(listener) => {
                     tracing::info!(addr = %l.addr, role = l.role.as_str(), "listening");
-                    running.insert(
-                        l,
-                        tokio::spawn(accept_loop(Arc::clone(shared), listener, l.role)),
-                    );
+                    let (role, rx) = tokio::sync::watch::channel(l.role);
+                    let task = tokio::spawn(accept_loop(Arc::clone(shared), listener, rx));
+                    running.insert(l.addr, Running { role, task });
                 }
                 Err(e) => {
                     let msg = format!("cannot listen on {}: {e}", l.addr);
@@ -63,6 +73,15 @@ impl Listeners {
     pub fn count(&self) -> usize {
         self.running.lock().map_or(0, |r| r.len())
     }
+
+    /// Stops accepting new connections (at shutdown).
+    pub fn stop_all(&self) {
+        if let Ok(mut running) = self.running.lock() {
+            for (_, r) in running.drain() {
+                r.task.abort();
+            }
+        }
+    }
 }
 
 fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
@@ -75,7 +94,11 @@ fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(1024)
 }
 
-async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, role: Role) {
+async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    role: tokio::sync::watch::Receiver<Role>,
+) {
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(c) => c,
@@ -88,6 +111,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, role: Role) {
         };
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
+        let role = *role.borrow();
         tokio::spawn(async move {
             let Some(_slot) = Slot::take(&shared, peer.ip()) else {
                 refuse(stream, &shared).await;
@@ -95,6 +119,15 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, role: Role) {
             };
             crate::session::run(shared, stream, peer, role).await;
         });
+    }
+}
+
+/// What `max_connections_per_client` counts by: the address, or for IPv6 its /64 (one
+/// host usually has a whole /64 to pick addresses from).
+fn limit_key(client: IpAddr) -> IpAddr {
+    match client.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        v4 => v4,
     }
 }
 
@@ -107,9 +140,12 @@ struct Slot {
 impl Slot {
     fn take(shared: &Arc<Shared>, client: IpAddr) -> Option<Slot> {
         let active = shared.current();
-        let client = client.to_canonical();
+        let client = limit_key(client);
         let open = shared.open_sessions.fetch_add(1, Ordering::SeqCst);
-        let mut per = shared.per_client.lock().ok()?;
+        let Ok(mut per) = shared.per_client.lock() else {
+            shared.open_sessions.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        };
         let mine = per.entry(client).or_default();
         if open >= active.daemon.max_connections
             || *mine >= active.daemon.max_connections_per_client

@@ -135,6 +135,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         dns: ArcSwap::from_pointee(None),
         loaded: Mutex::new(None),
         committer: commit::Committer::start().context("starting the spool committer")?,
+        auth_slots: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        ),
+        auth_failures: Default::default(),
+        stopping: tokio::sync::watch::Sender::new(false),
         listen_override,
     });
     let listeners = Arc::new(listener::Listeners::default());
@@ -157,6 +162,23 @@ async fn run(args: Args) -> anyhow::Result<()> {
         _ = term.recv() => tracing::info!("SIGTERM: stopping"),
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
     }
+    // Stop accepting, then give sessions in flight a bounded time to finish, so a
+    // message being written gets its 250 rather than arriving twice.
+    listeners.stop_all();
+    shared.stopping.send_replace(true);
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while shared
+        .open_sessions
+        .load(std::sync::atomic::Ordering::SeqCst)
+        > 0
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let left = shared
+        .open_sessions
+        .load(std::sync::atomic::Ordering::SeqCst);
+    tracing::info!(sessions_cut = left, "stopped");
     Ok(())
 }
 

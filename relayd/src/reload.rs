@@ -29,19 +29,22 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
         *loaded = fingerprint(&shared.store.file());
     }
     let (store, dir) = (shared.store.clone(), shared.store_dir.clone());
-    let compiled = tokio::task::spawn_blocking(move || -> anyhow::Result<Active> {
-        let domain = store.load()?;
-        Active::compile(&domain, &dir)
+    // The serial is known whenever the file loaded, even if it then fails to compile,
+    // so `relayctl --wait` can tell that its write was refused.
+    let compiled = tokio::task::spawn_blocking(move || -> (Option<u64>, anyhow::Result<Active>) {
+        match store.load() {
+            Ok(domain) => (Some(domain.serial()), Active::compile(&domain, &dir)),
+            Err(e) => (None, Err(e.into())),
+        }
     })
     .await
-    .map_err(anyhow::Error::from)
-    .and_then(|r| r);
+    .unwrap_or_else(|e| (None, Err(e.into())));
     let mut active = match compiled {
-        Ok(a) => a,
-        Err(e) => {
+        (_, Ok(a)) => a,
+        (serial, Err(e)) => {
             let error = format!("{e:#}");
             tracing::error!(trigger = why, error = %error, "reload failed: the last good settings stay in force");
-            record(shared, started, None, Some(error));
+            record(shared, started, serial, Some(error), false);
             return false;
         }
     };
@@ -50,9 +53,10 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
     log_changes(&old, &active, why);
     let errors = listeners.sync(shared, &active);
     let serial = active.serial;
+    active.generation = old.generation + 1;
     shared.active.store(Arc::new(active));
     let error = (!errors.is_empty()).then(|| errors.join("; "));
-    record(shared, started, Some(serial), error);
+    record(shared, started, Some(serial), error, true);
     drop(old);
     release_freed_memory();
     true
@@ -68,12 +72,24 @@ fn release_freed_memory() {
     }
 }
 
-fn record(shared: &Shared, started: Instant, serial: Option<u64>, error: Option<String>) {
+/// `serial` is the store's when it loaded; a store that did not load keeps the last one
+/// known. `applied` says whether the new settings are in force (listener errors leave
+/// them applied; a store that fails to load or compile does not).
+fn record(
+    shared: &Shared,
+    started: Instant,
+    serial: Option<u64>,
+    error: Option<String>,
+    applied: bool,
+) {
     if let Ok(mut r) = shared.reload.lock() {
         r.time = shared::spool::now_secs();
         r.duration_ms = started.elapsed().as_millis() as u64;
-        r.serial = serial.unwrap_or_else(|| shared.store.load().map_or(r.serial, |d| d.serial()));
+        if let Some(s) = serial {
+            r.serial = s;
+        }
         r.error = error;
+        r.applied = applied;
         r.reloads += 1;
     }
 }

@@ -18,8 +18,14 @@ use crate::data::{self, Body};
 use crate::smtp::{self, Command, Refusal};
 use crate::state::{Active, Shared};
 
-/// Unknown or malformed commands tolerated before the session is closed.
+/// Errors (unknown or malformed commands, refused recipients) tolerated before the
+/// session is closed, and after how many each further error answer is delayed, as
+/// Postfix's smtpd_hard_error_limit, smtpd_soft_error_limit and smtpd_error_sleep_time.
 const MAX_ERRORS: u32 = 20;
+const SOFT_ERRORS: u32 = 10;
+const ERROR_SLEEP: Duration = Duration::from_secs(1);
+/// NOOP, RSET, HELP, VRFY and the like tolerated in one session (smtpd_junk_command_limit).
+const MAX_JUNK: u32 = 100;
 /// AUTH failures before the session is closed; each failure waits longer.
 const MAX_AUTH_FAILURES: u32 = 3;
 const AUTH_DELAY_STEP: Duration = Duration::from_millis(400);
@@ -33,6 +39,8 @@ enum Line {
 enum End {
     Gone,
     Timeout,
+    /// relayd is stopping (SIGTERM) and the client was between commands.
+    Shutdown,
 }
 
 struct Transaction {
@@ -52,8 +60,9 @@ struct Session {
     user: Option<String>,
     auth_failures: u32,
     errors: u32,
+    junk: u32,
     mail: Option<Transaction>,
-    /// The trust found for the client, and the serial it was found under.
+    /// The trust found for the client, and the settings generation it was found under.
     trust: Option<(u64, Option<String>)>,
 }
 
@@ -88,6 +97,7 @@ pub async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, role:
         user: None,
         auth_failures: 0,
         errors: 0,
+        junk: 0,
         mail: None,
         trust: None,
     };
@@ -95,13 +105,15 @@ pub async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, role:
     s.reply(&format!("220 {} ESMTP relayd", active.daemon.hostname));
     drop(active);
     let ended = s.serve().await;
-    if let Err(End::Timeout) = ended {
-        let host = s.shared.current().daemon.hostname.clone();
-        s.reply(&format!("421 4.4.2 {host} Error: timeout exceeded"));
+    let host = s.shared.current().daemon.hostname.clone();
+    match ended {
+        Err(End::Timeout) => s.reply(&format!("421 4.4.2 {host} Error: timeout exceeded")),
+        Err(End::Shutdown) => s.reply(&format!("421 4.3.2 {host} Service shutting down")),
+        _ => {}
     }
     let _ = s.flush(true).await;
     if let Some(io) = s.io.as_mut() {
-        let _ = io.get_mut().shutdown().await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), io.get_mut().shutdown()).await;
     }
     tracing::debug!(client = %s.client, "disconnect");
 }
@@ -118,23 +130,40 @@ impl Session {
         let Some(io) = self.io.as_mut() else {
             return Err(End::Gone);
         };
-        if self.out.is_empty() || (!force && !io.buffer().is_empty()) {
+        // Replies to pipelined commands wait for the batch, but never pile up: a client
+        // that sends without reading is made to read (or time out) at 64 KiB.
+        let batching = !force && !io.buffer().is_empty() && self.out.len() < 64 * 1024;
+        if self.out.is_empty() || batching {
             return Ok(());
         }
         let out = std::mem::take(&mut self.out);
+        let timeout = self.shared.current().daemon.command_timeout;
         let w = io.get_mut();
-        w.write_all(&out).await.map_err(|_| End::Gone)?;
-        w.flush().await.map_err(|_| End::Gone)
+        let write = async {
+            w.write_all(&out).await?;
+            w.flush().await
+        };
+        match tokio::time::timeout(timeout, write).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Gone),
+            // A client that does not read its replies holds a slot; it loses it.
+            Err(_) => Err(End::Gone),
+        }
     }
 
     async fn read_line(&mut self, limit: usize) -> Result<Line, End> {
         self.flush(false).await?;
         let timeout = self.shared.current().daemon.command_timeout;
+        let mut stopping = self.shared.stopping.subscribe();
         let io = self.io.as_mut().ok_or(End::Gone)?;
         let mut line = Vec::new();
         let mut too_long = false;
         loop {
-            let buf = match tokio::time::timeout(timeout, io.fill_buf()).await {
+            let read = tokio::select! {
+                r = tokio::time::timeout(timeout, io.fill_buf()) => r,
+                _ = stopping.wait_for(|s| *s), if line.is_empty() => return Err(End::Shutdown),
+            };
+            let buf = match read {
                 Err(_) => return Err(End::Timeout),
                 Ok(Err(_)) => return Err(End::Gone),
                 Ok(Ok(b)) => b,
@@ -173,7 +202,7 @@ impl Session {
                 Line::Text(l) => l,
                 Line::TooLong => {
                     self.reply("500 5.5.2 Error: line too long");
-                    self.error()?;
+                    self.error().await?;
                     continue;
                 }
             };
@@ -185,20 +214,35 @@ impl Session {
                 Ok(cmd) => self.command(cmd).await?,
                 Err(Refusal::Unknown) => {
                     self.reply("500 5.5.2 Error: command not recognized");
-                    self.error()?;
+                    self.error().await?;
                 }
                 Err(Refusal::Syntax(why)) => {
                     self.reply(&format!("501 5.5.4 {why}"));
-                    self.error()?;
+                    self.error().await?;
                 }
             }
         }
     }
 
-    fn error(&mut self) -> Result<(), End> {
+    /// Counts an error answer already queued; past the soft limit the answer waits, past
+    /// the hard limit the session ends. Guessing users or flooding the log gets slow.
+    async fn error(&mut self) -> Result<(), End> {
         self.errors += 1;
         if self.errors >= MAX_ERRORS {
-            self.reply("421 4.7.0 Too many errors, closing connection");
+            self.reply("421 4.7.0 Error: too many errors, closing connection");
+            return Err(End::Gone);
+        }
+        if self.errors > SOFT_ERRORS {
+            self.flush(true).await?;
+            tokio::time::sleep(ERROR_SLEEP).await;
+        }
+        Ok(())
+    }
+
+    fn junk(&mut self) -> Result<(), End> {
+        self.junk += 1;
+        if self.junk > MAX_JUNK {
+            self.reply("421 4.7.0 Error: too many commands without mail, closing connection");
             return Err(End::Gone);
         }
         Ok(())
@@ -225,6 +269,7 @@ impl Session {
                 }
                 lines.push("HELP".into());
                 self.helo = Some(name);
+                self.junk()?;
                 let last = lines.len() - 1;
                 for (i, l) in lines.iter().enumerate() {
                     let sep = if i == last { ' ' } else { '-' };
@@ -236,22 +281,41 @@ impl Session {
                 self.esmtp = false;
                 self.reply(&format!("250 {}", active.daemon.hostname));
                 self.helo = Some(name);
+                self.junk()?;
             }
             Command::Mail { path, params } => self.mail_from(&active, path, params),
-            Command::Rcpt { path, params } => self.rcpt_to(&active, path, params).await,
+            Command::Rcpt { path, params } => {
+                if !self.rcpt_to(&active, path, params).await {
+                    self.error().await?;
+                }
+            }
             Command::Data => return self.data(&active).await,
             Command::Rset => {
                 self.mail = None;
                 self.reply("250 2.0.0 Ok");
+                self.junk()?;
             }
-            Command::Noop => self.reply("250 2.0.0 Ok"),
-            Command::Help => self.reply("214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT HELP VRFY STARTTLS AUTH"),
-            Command::Vrfy => self.reply("252 2.5.2 Cannot VRFY user, but will accept message and attempt delivery"),
+            Command::Noop => {
+                self.reply("250 2.0.0 Ok");
+                self.junk()?;
+            }
+            Command::Help => {
+                self.reply("214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT HELP VRFY STARTTLS AUTH");
+                self.junk()?;
+            }
+            Command::Vrfy => {
+                self.reply(
+                    "252 2.5.2 Cannot VRFY user, but will accept message and attempt delivery",
+                );
+                self.junk()?;
+            }
             Command::StartTls => return self.starttls(&active).await,
-            Command::Auth { mechanism, initial } => return self.auth(&active, &mechanism, initial).await,
+            Command::Auth { mechanism, initial } => {
+                return self.auth(&active, &mechanism, initial).await
+            }
             Command::NotImplemented(verb) => {
                 self.reply(&format!("502 5.5.1 Error: {verb} not implemented"));
-                self.error()?;
+                self.error().await?;
             }
             Command::Quit => self.reply("221 2.0.0 Bye"),
         }
@@ -301,8 +365,8 @@ impl Session {
 
     /// Whom the list trusts this client as, under the settings in force now.
     async fn trust(&mut self, active: &Active) -> Option<String> {
-        if let Some((serial, trust)) = &self.trust {
-            if *serial == active.serial {
+        if let Some((generation, trust)) = &self.trust {
+            if *generation == active.generation {
                 return trust.clone();
             }
         }
@@ -320,20 +384,24 @@ impl Session {
                     .map(|m| m.entry);
             }
         }
-        self.trust = Some((active.serial, found.clone()));
+        self.trust = Some((active.generation, found.clone()));
         found
     }
 
-    async fn rcpt_to(&mut self, active: &Active, path: String, params: smtp::Params) {
+    /// Answers one RCPT; false when the recipient was not taken.
+    async fn rcpt_to(&mut self, active: &Active, path: String, params: smtp::Params) -> bool {
         let Some(count) = self.mail.as_ref().map(|m| m.rcpts.len()) else {
-            return self.reply("503 5.5.1 Error: need MAIL command");
+            self.reply("503 5.5.1 Error: need MAIL command");
+            return false;
         };
         if let Some((key, _)) = params.first() {
-            return self.reply(&format!("555 5.5.4 Unsupported parameter {key}"));
+            self.reply(&format!("555 5.5.4 Unsupported parameter {key}"));
+            return false;
         }
         if count >= active.daemon.max_recipients {
             self.shared.stats.refuse("too_many_recipients");
-            return self.reply("452 4.5.3 Error: too many recipients");
+            self.reply("452 4.5.3 Error: too many recipients");
+            return false;
         }
         let entry = self.trust(active).await;
         let trust = match &entry {
@@ -345,7 +413,10 @@ impl Session {
             trust,
             user: self.user.as_deref(),
         };
-        let address = path.trim_start_matches('<').trim_end_matches('>');
+        let address = path
+            .strip_prefix('<')
+            .and_then(|p| p.strip_suffix('>'))
+            .unwrap_or(&path);
         let decision = policy::decide(&active.policy, &client, address);
         let mut reply = decision.reply();
         let mut rule = decision.rule.as_str();
@@ -366,7 +437,7 @@ impl Session {
         tracing::info!(
             client = %self.client,
             user = self.user.as_deref().unwrap_or("-"),
-            rcpt = address,
+            rcpt = ?address,
             entry = entry.as_deref().unwrap_or("-"),
             rule,
             serial = active.serial,
@@ -389,6 +460,7 @@ impl Session {
             self.shared.stats.refuse(rule);
         }
         self.reply(&reply);
+        accept
     }
 
     async fn data(&mut self, active: &Active) -> Result<(), End> {
@@ -460,7 +532,8 @@ impl Session {
         match written {
             Ok(()) => {
                 self.shared.count(&self.shared.stats.messages);
-                tracing::info!(client = %self.client, id = %id, from = %mail.from, rcpts = mail.rcpts.len(), size = message.len(), "queued");
+                self.junk = 0;
+                tracing::info!(client = %self.client, id = %id, from = ?mail.from, rcpts = mail.rcpts.len(), size = message.len(), "queued");
                 self.reply(&format!("250 2.0.0 Ok: queued as {id}"));
             }
             Err(error) => {
@@ -524,9 +597,12 @@ impl Session {
             Ok(Ok(tls)) => {
                 self.io = Some(BufReader::new(Conn::Tls(Box::new(tls))));
                 self.tls = true;
-                // RFC 3207: the client starts over with EHLO.
+                // RFC 3207 4.2: forget everything learned in the clear; the client starts
+                // over with EHLO.
                 self.helo = None;
+                self.esmtp = false;
                 self.mail = None;
+                self.user = None;
                 self.trust = None;
                 Ok(())
             }
@@ -566,6 +642,10 @@ impl Session {
         if !self.auth_offered(active) {
             self.reply("538 5.7.11 Encryption required for requested authentication mechanism");
             return Ok(());
+        }
+        if self.shared.recent_auth_failures(self.client) >= crate::state::AUTH_FAILURE_LIMIT {
+            self.reply("454 4.7.0 Error: too many authentication failures from this address, try again later");
+            return Err(End::Gone);
         }
         let credentials = match mechanism {
             "PLAIN" => {
@@ -609,23 +689,32 @@ impl Session {
             }
         };
         let hash = active.users.get(&user.to_ascii_lowercase()).cloned();
-        let ok = tokio::task::spawn_blocking(move || auth::verify(hash.as_deref(), &password))
-            .await
-            .unwrap_or(false);
+        let ok = {
+            let Ok(_slot) = self.shared.auth_slots.acquire().await else {
+                return Err(End::Gone);
+            };
+            tokio::task::spawn_blocking(move || auth::verify(hash.as_deref(), &password))
+                .await
+                .unwrap_or(false)
+        };
         if ok {
-            tracing::info!(client = %self.client, user = %user, mechanism, "authenticated");
+            // `?` escapes: a user name is client input and must not forge log lines.
+            tracing::info!(client = %self.client, user = ?user, mechanism, "authenticated");
             self.user = Some(user.to_ascii_lowercase());
             self.trust = None;
             self.reply("235 2.7.0 Authentication successful");
             return Ok(());
         }
         self.auth_failures += 1;
+        let recent = self.shared.record_auth_failure(self.client);
         self.shared.stats.refuse("auth_failed");
-        tracing::warn!(client = %self.client, user = %user, mechanism, failures = self.auth_failures, "authentication failed");
+        tracing::warn!(client = %self.client, user = ?user, mechanism, failures = self.auth_failures, "authentication failed");
         // A growing pause makes guessing slow; then the session ends.
         self.flush(true).await?;
-        tokio::time::sleep(AUTH_DELAY_STEP * self.auth_failures).await;
-        if self.auth_failures >= MAX_AUTH_FAILURES {
+        // The pause grows with this client's failures across sessions, so reconnecting
+        // does not start the count again.
+        tokio::time::sleep(AUTH_DELAY_STEP * recent.min(25)).await;
+        if self.auth_failures >= MAX_AUTH_FAILURES || recent >= crate::state::AUTH_FAILURE_LIMIT {
             self.reply("421 4.7.0 Error: too many authentication failures, closing connection");
             return Err(End::Gone);
         }

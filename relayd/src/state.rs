@@ -20,6 +20,9 @@ use tokio_rustls::rustls;
 
 /// One compiled snapshot of the store.
 pub struct Active {
+    /// Bumped at every swap (a DNS refresh swaps without a new serial), so a session
+    /// knows its cached trust is stale.
+    pub generation: u64,
     pub serial: u64,
     pub relay: RelaySettings,
     pub policy: PolicySettings,
@@ -67,7 +70,12 @@ impl Active {
                 None
             }
         };
+        // The spool folders must exist before the first message (spool_dir may change).
+        shared::spool::Spool::new(daemon.spool_dir.clone())
+            .ensure_dirs()
+            .map_err(|e| anyhow::anyhow!("spool_dir {}: {e}", daemon.spool_dir.display()))?;
         Ok(Active {
+            generation: 0,
             serial: domain.serial(),
             policy: relay.policy(),
             relay,
@@ -91,6 +99,9 @@ pub struct ReloadStatus {
     /// The serial of the store that was tried.
     pub serial: u64,
     pub error: Option<String>,
+    /// Whether the store of this reload is in force (true also when only a listener
+    /// failed; false when the store failed to load or compile).
+    pub applied: bool,
     pub reloads: u64,
 }
 
@@ -129,6 +140,13 @@ pub struct Shared {
     /// The identity (inode, size, mtime) of the store file the last reload read, so the
     /// polling check only fires for changes no reload has seen.
     pub loaded: Mutex<Option<(u64, u64, i64, i64)>>,
+    /// Password checks in flight (argon2 takes ~19 MiB and a core each): at most one per
+    /// core, whatever the number of clients.
+    pub auth_slots: tokio::sync::Semaphore,
+    /// Recent AUTH failures per client address, across sessions: (count, last failure).
+    pub auth_failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    /// Set at SIGTERM: idle sessions say 421 and close; a message in progress finishes.
+    pub stopping: tokio::sync::watch::Sender<bool>,
     /// Publishes spooled messages in groups (one folder fsync for many).
     pub committer: crate::commit::Committer,
     /// `--listen` overrides `listen`.
@@ -142,5 +160,43 @@ impl Shared {
 
     pub fn count(&self, counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// How long AUTH failures are remembered for a client, and how many it may have in that
+/// time before AUTH is refused outright.
+pub const AUTH_FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+pub const AUTH_FAILURE_LIMIT: u32 = 10;
+
+impl Shared {
+    /// Failures this client has had recently (forgetting old ones).
+    pub fn recent_auth_failures(&self, client: IpAddr) -> u32 {
+        let Ok(mut map) = self.auth_failures.lock() else {
+            return AUTH_FAILURE_LIMIT;
+        };
+        match map.get(&client) {
+            Some((_, last)) if last.elapsed() > AUTH_FAILURE_WINDOW => {
+                map.remove(&client);
+                0
+            }
+            Some((n, _)) => *n,
+            None => 0,
+        }
+    }
+
+    pub fn record_auth_failure(&self, client: IpAddr) -> u32 {
+        let Ok(mut map) = self.auth_failures.lock() else {
+            return AUTH_FAILURE_LIMIT;
+        };
+        if map.len() > 10_000 {
+            map.retain(|_, (_, last)| last.elapsed() <= AUTH_FAILURE_WINDOW);
+        }
+        let entry = map.entry(client).or_insert((0, Instant::now()));
+        if entry.1.elapsed() > AUTH_FAILURE_WINDOW {
+            entry.0 = 0;
+        }
+        entry.0 += 1;
+        entry.1 = Instant::now();
+        entry.0
     }
 }

@@ -97,14 +97,20 @@ impl Spool {
         self.dir.join("tmp")
     }
 
-    /// Creates the folders (0750) and removes what a crash left half-written.
-    pub fn prepare(&self) -> std::io::Result<usize> {
+    /// Creates the folders (0750) if missing; safe while messages are being written.
+    pub fn ensure_dirs(&self) -> std::io::Result<()> {
         for d in [self.tmp_dir(), self.queue_dir()] {
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o750)
                 .create(&d)?;
         }
+        Ok(())
+    }
+
+    /// At start: the folders, and removal of what a crash left half-written.
+    pub fn prepare(&self) -> std::io::Result<usize> {
+        self.ensure_dirs()?;
         let mut removed = 0;
         for entry in fs::read_dir(self.tmp_dir())? {
             fs::remove_file(entry?.path())?;
@@ -144,9 +150,15 @@ impl Spool {
             .create_new(true)
             .mode(0o640)
             .open(&tmp)?;
-        f.write_all(head.as_bytes())?;
-        f.write_all(message)?;
-        f.sync_all()
+        let written = f
+            .write_all(head.as_bytes())
+            .and_then(|()| f.write_all(message))
+            .and_then(|()| f.sync_all());
+        if written.is_err() {
+            // A full disk: the client gets a 4xx and retries; leave no half file behind.
+            let _ = fs::remove_file(&tmp);
+        }
+        written
     }
 
     /// The second half, for any number of messages at once: rename each into `queue/`,
