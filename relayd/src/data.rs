@@ -26,16 +26,18 @@ pub enum BodyError {
     Io(std::io::Error),
 }
 
-/// Reads up to and including the terminating `.` line. `idle` bounds each wait for
-/// bytes, `total` the whole body.
+/// Reads up to and including the terminating `.` line, appending the message to
+/// `prefix` (relayd's `Received:` header: the message is never copied a second time).
+/// `max` counts the message alone; `idle` bounds each wait for bytes, `total` the whole.
 pub async fn read_body<R: AsyncBufRead + Unpin>(
     reader: &mut R,
+    prefix: Vec<u8>,
     max: u64,
     idle: Duration,
     total: Duration,
 ) -> Result<Body, BodyError> {
     let deadline = tokio::time::Instant::now() + total;
-    let mut message = Vec::new();
+    let mut message = prefix;
     let mut line: Vec<u8> = Vec::with_capacity(1024);
     let mut size: u64 = 0;
     let mut bare = false;
@@ -120,6 +122,7 @@ mod tests {
         let mut reader = tokio::io::BufReader::new(input);
         let r = read_body(
             &mut reader,
+            Vec::new(),
             max,
             Duration::from_secs(1),
             Duration::from_secs(5),
@@ -171,6 +174,24 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[tokio::test]
+    async fn the_message_follows_the_prefix_and_the_limit_counts_the_message_only() {
+        let mut reader = tokio::io::BufReader::new(&b"abcd\r\n.\r\n"[..]);
+        let prefix = b"Received: x\r\n".to_vec();
+        let r = read_body(
+            &mut reader,
+            prefix,
+            6,
+            Duration::from_secs(1),
+            Duration::from_secs(5),
+        )
+        .await;
+        assert_eq!(
+            r.unwrap(),
+            Body::Complete(b"Received: x\r\nabcd\r\n".to_vec())
+        );
     }
 
     #[tokio::test]

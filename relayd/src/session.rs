@@ -477,9 +477,16 @@ impl Session {
         }
         self.reply("354 End data with <CR><LF>.<CR><LF>");
         self.flush(true).await?;
+        let id = shared::spool::new_id();
+        let header = match &self.mail {
+            Some(mail) => self.received_header(active, &id, mail),
+            None => String::new(),
+        };
+        let header_len = header.len();
         let io = self.io.as_mut().ok_or(End::Gone)?;
         let body = data::read_body(
             io,
+            header.into_bytes(),
             active.daemon.max_message_size,
             active.daemon.command_timeout,
             active.daemon.data_timeout,
@@ -508,9 +515,8 @@ impl Session {
             }
             Ok(Body::Complete(m)) => m,
         };
-        let id = shared::spool::new_id();
-        let mut stored = self.received_header(active, &id, &mail).into_bytes();
-        stored.extend_from_slice(&message);
+        let stored = message;
+        let size = stored.len() - header_len;
         let env = Envelope {
             id: id.clone(),
             received: shared::spool::now_secs(),
@@ -533,7 +539,7 @@ impl Session {
             Ok(()) => {
                 self.shared.count(&self.shared.stats.messages);
                 self.junk = 0;
-                tracing::info!(client = %self.client, id = %id, from = ?mail.from, rcpts = mail.rcpts.len(), size = message.len(), "queued");
+                tracing::info!(client = %self.client, id = %id, from = ?mail.from, rcpts = mail.rcpts.len(), size, "queued");
                 self.reply(&format!("250 2.0.0 Ok: queued as {id}"));
             }
             Err(error) => {
