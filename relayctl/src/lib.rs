@@ -3,6 +3,7 @@
 
 pub mod cli;
 mod daemon;
+mod names;
 mod niutil;
 mod output;
 mod relay;

@@ -98,6 +98,20 @@ fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
             Failure::new(1, format!("refused, nothing written: {}", bad.join("; "))).into(),
         );
     }
+    if !ctx.cli.force {
+        let domain = ctx.local().load()?;
+        let dead = crate::names::unresolvable(&domain, &ctx.cli.store, entries)?;
+        if !dead.is_empty() {
+            return Err(Failure::new(
+                1,
+                format!(
+                    "refused, nothing written: {} (relayd would leave it out; pass --force to write it anyway)",
+                    dead.join("; ")
+                ),
+            )
+            .into());
+        }
+    }
     let added = ctx.write(&ctx.local(), |d| {
         let id = settings::ensure_defaults(d)?;
         let mut seen: HashSet<String> = relay_list(d).iter().map(|e| canonical(e)).collect();
@@ -281,19 +295,30 @@ fn import(ctx: &Context, file: &str, mode: ImportMode) -> anyhow::Result<i32> {
             continue;
         }
         match parse_entry(entry) {
-            Ok(parsed) => good.push((entry.to_string(), parsed.to_string())),
+            Ok(parsed) => good.push((i + 1, entry.to_string(), parsed.to_string())),
             Err(err) if mode.force => {
                 eprintln!(
                     "relayctl: warning: {name}:{}: {} (written anyway: --force)",
                     i + 1,
                     err.reason()
                 );
-                good.push((entry.to_string(), entry.to_string()));
+                good.push((i + 1, entry.to_string(), entry.to_string()));
             }
             Err(err) => bad.push(format!("{name}:{}: {}", i + 1, err)),
         }
     }
     progress.finish();
+    if !mode.force {
+        let domain = ctx.local().load()?;
+        let texts: Vec<String> = good.iter().map(|(_, text, _)| text.clone()).collect();
+        for dead in crate::names::unresolvable(&domain, &ctx.cli.store, &texts)? {
+            let entry = dead.split(": ").next().unwrap_or("");
+            if let Some(at) = good.iter().position(|(_, text, _)| text == entry) {
+                let (line, _, _) = good.remove(at);
+                bad.push(format!("{name}:{line}: {dead}"));
+            }
+        }
+    }
     for b in &bad {
         eprintln!("{b}");
     }
@@ -314,7 +339,7 @@ fn import(ctx: &Context, file: &str, mode: ImportMode) -> anyhow::Result<i32> {
         let mut seen = HashSet::new();
         let mut added = Vec::new();
         let mut kept = Vec::new();
-        for (text, canon) in &good {
+        for (_, text, canon) in &good {
             if !seen.insert(canon.clone()) {
                 continue;
             }
@@ -354,7 +379,7 @@ fn import(ctx: &Context, file: &str, mode: ImportMode) -> anyhow::Result<i32> {
                 let current_by_canon: std::collections::HashMap<String, &String> =
                     current.iter().map(|e| (canonical(e), e)).collect();
                 let mut seen = HashSet::new();
-                for (text, canon) in &good {
+                for (_, text, canon) in &good {
                     if seen.insert(canon.clone()) {
                         new.push(
                             current_by_canon
@@ -437,12 +462,28 @@ fn check(
     let domain = ctx.local().load()?;
     let s = RelaySettings::from_domain(&domain)?;
     let compiled = HostList::compile(s.relay_list.iter().map(String::as_str));
-    let matched = compiled.list.lookup(addr);
-    let trust = match matched {
-        Some(m) => Trust::Trusted { entry: m.text },
+    let mut notes = Vec::new();
+    // As relayd: numeric entries first, then the name entries by DNS (only if the list
+    // has any, and only when the restriction makes trust matter).
+    let by_name = match compiled.list.lookup(addr) {
+        Some(_) => None,
+        None if s.restrict_relay => {
+            crate::names::trust(&domain, &ctx.cli.store, &compiled.list, addr)?
+        }
+        None => None,
+    };
+    if let Some((_, how)) = &by_name {
+        notes.push(format!("trusted by name: {how}"));
+    }
+    let matched_text = compiled
+        .list
+        .lookup(addr)
+        .map(|m| m.text.to_string())
+        .or_else(|| by_name.map(|(entry, _)| entry));
+    let trust = match &matched_text {
+        Some(entry) => Trust::Trusted { entry },
         None => Trust::NotTrusted,
     };
-    let mut notes = Vec::new();
     // A user counts only if a real client could log in as it.
     let user = user.filter(|name| {
         let ok = domain
@@ -462,12 +503,6 @@ fn check(
         }
         ok
     });
-    if !compiled.list.names().is_empty() && matched.is_none() {
-        notes.push(format!(
-            "name entries not checked ({}): relayctl does not look names up (relayd matches them by DNS)",
-            compiled.list.names().len()
-        ));
-    }
     for r in &compiled.rejected {
         notes.push(format!("entry {} is skipped: {}", r.text, r.reason));
     }
@@ -491,7 +526,7 @@ fn check(
     if ctx.json() {
         output::json(&CheckReport {
             client: addr.to_string(),
-            trusted_by: matched.map(|m| m.text),
+            trusted_by: matched_text.as_deref(),
             user,
             recipient,
             recipient_class: class,
@@ -504,7 +539,10 @@ fn check(
     } else {
         let mut out = format!(
             "client:    {addr}{}\nuser:      {}\nrecipient: {recipient} ({class})\ndecision:  {}\nreply:     {}\nreason:    {}\n",
-            matched.map(|m| format!(" (matches {RELAY_LIST} entry {})", m.text)).unwrap_or_default(),
+            matched_text
+                .as_deref()
+                .map(|m| format!(" (matches {RELAY_LIST} entry {m})"))
+                .unwrap_or_default(),
             user.unwrap_or("(not authenticated)"),
             if decision.accept { "accept" } else { "refuse" },
             decision.reply(),

@@ -7,7 +7,6 @@ mod commit;
 mod conn;
 mod control;
 mod data;
-mod dns;
 mod listener;
 mod reload;
 mod session;

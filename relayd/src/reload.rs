@@ -95,7 +95,7 @@ fn record(
 }
 
 /// The resolver and the servers it asks, kept between reloads.
-pub type DnsSlot = arc_swap::ArcSwap<Option<(Vec<std::net::SocketAddr>, Arc<crate::dns::Dns>)>>;
+pub type DnsSlot = arc_swap::ArcSwap<Option<(Vec<std::net::SocketAddr>, Arc<shared::dns::Dns>)>>;
 
 /// Resolves the list's host names into `active.resolved` (with `dns_servers`), making or
 /// remaking the resolver in `slot` when the servers changed.
@@ -107,7 +107,7 @@ pub async fn resolve_names(slot: &DnsSlot, active: &mut Active) {
     let servers = &active.daemon.dns_servers;
     let dns = match slot.load_full().as_ref() {
         Some((s, d)) if s == servers => Arc::clone(d),
-        _ => match crate::dns::Dns::new(servers, Duration::from_secs(2)) {
+        _ => match shared::dns::Dns::new(servers, Duration::from_secs(2)) {
             Ok(d) => {
                 let d = Arc::new(d);
                 slot.store(Arc::new(Some((servers.clone(), Arc::clone(&d)))));

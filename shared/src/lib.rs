@@ -2,8 +2,11 @@
 //! host list (parser and compiled matcher), the typed settings and the relay policy.
 //!
 //! Data flows one way: `store` -> `settings` -> compiled `hostlist` + `policy` -> sessions.
-//! Nothing here reaches back up that chain, and nothing here does network I/O.
+//! Nothing here reaches back up that chain. Only `dns` does network I/O (the name
+//! entries' lookups, shared so that relayd and `relayctl relay check` resolve alike), and
+//! only when a list has name entries.
 
+pub mod dns;
 pub mod hostlist;
 pub mod policy;
 pub mod settings;

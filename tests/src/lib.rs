@@ -108,3 +108,109 @@ impl Scratch {
         r.stdout
     }
 }
+
+/// Debian's dnsmasq on a loopback port with a small test zone, killed on drop: the only
+/// DNS server any test may ask (`/config/relayd dns_servers` points at it).
+///
+/// Zone: `mail.example.com` is 192.0.2.5; `trusted.example.org` is 192.0.2.6 both ways
+/// (A and PTR); 192.0.2.7's PTR claims `liar.example.org`, which is 192.0.2.99; every
+/// other name under example.com, example.org and example.net does not exist.
+pub struct Dnsmasq {
+    child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Dnsmasq {
+    pub fn start() -> Dnsmasq {
+        use std::net::{Ipv4Addr, UdpSocket};
+        let port = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|s| s.local_addr())
+            .expect("a free port")
+            .port();
+        let program = ["/usr/sbin/dnsmasq", "/sbin/dnsmasq"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("dnsmasq");
+        let child = Command::new(program)
+            .args([
+                "--keep-in-foreground",
+                &format!("--port={port}"),
+                "--listen-address=127.0.0.1",
+                "--bind-interfaces",
+                "--no-resolv",
+                "--no-hosts",
+                "--no-poll",
+                "--conf-file=/dev/null",
+                "--pid-file=",
+                "--log-facility=-",
+                "--local=/example.com/",
+                "--local=/example.org/",
+                "--local=/example.net/",
+                "--local=/2.0.192.in-addr.arpa/",
+                "--address=/mail.example.com/192.0.2.5",
+                "--host-record=trusted.example.org,192.0.2.6",
+                "--ptr-record=7.2.0.192.in-addr.arpa,liar.example.org",
+                "--host-record=liar.example.org,192.0.2.99",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run dnsmasq ({e}): install Debian's dnsmasq"));
+        let server = Dnsmasq {
+            child,
+            addr: std::net::SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        };
+        server.wait_ready();
+        server
+    }
+
+    /// Waits until a query for mail.example.com gets an answer.
+    fn wait_ready(&self) {
+        use std::net::{Ipv4Addr, UdpSocket};
+        let probe = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("probe");
+        probe
+            .set_read_timeout(Some(std::time::Duration::from_millis(50)))
+            .expect("timeout");
+        let mut query = vec![0x5e, 0xed, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        for label in ["mail", "example", "com"] {
+            query.push(label.len() as u8);
+            query.extend_from_slice(label.as_bytes());
+        }
+        query.extend_from_slice(&[0, 0, 1, 0, 1]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut reply = [0u8; 512];
+        while std::time::Instant::now() < deadline {
+            if probe.send_to(&query, self.addr).is_ok()
+                && probe
+                    .recv(&mut reply)
+                    .is_ok_and(|n| n >= 2 && reply[..2] == [0x5e, 0xed])
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("dnsmasq did not answer within 10 s");
+    }
+}
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Scratch {
+    /// Points this store's `dns_servers` at `dns`.
+    pub fn use_dns(&self, dns: &Dnsmasq) {
+        self.ok(&["-create", ".", "/config/relayd"]);
+        self.ok(&[
+            "-createprop",
+            ".",
+            "/config/relayd",
+            "dns_servers",
+            &dns.addr.to_string(),
+        ]);
+    }
+}

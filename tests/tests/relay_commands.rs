@@ -1,6 +1,6 @@
 //! The task-shaped commands, end to end against the real binary.
 
-use relay_e2e::Scratch;
+use relay_e2e::{Dnsmasq, Scratch};
 
 fn list(s: &Scratch) -> Vec<String> {
     s.ok(&["relay", "list"])
@@ -73,7 +73,9 @@ fn a_malformed_entry_is_refused_with_its_reason_and_nothing_changes() {
 
 #[test]
 fn add_remove_list_export_import_round_trip() {
+    let dns = Dnsmasq::start();
     let s = Scratch::new();
+    s.use_dns(&dns);
     assert_eq!(
         s.ok(&[
             "relay",
@@ -117,6 +119,7 @@ fn add_remove_list_export_import_round_trip() {
     assert!(r.stderr.contains("192.0.2.1: not on the list"));
     let exported = s.ok(&["relay", "export"]);
     let other = Scratch::new();
+    other.use_dns(&dns);
     let r = other.run_with_input(&["relay", "import", "--replace", "-"], &exported);
     assert_eq!(r.status, 0, "{r:?}");
     assert_eq!(list(&other), list(&s));
@@ -127,7 +130,9 @@ fn add_remove_list_export_import_round_trip() {
 
 #[test]
 fn import_reports_every_bad_line_and_writes_nothing_unless_asked() {
+    let dns = Dnsmasq::start();
     let s = Scratch::new();
+    s.use_dns(&dns);
     s.ok(&["relay", "add", "192.0.2.1"]);
     let before = std::fs::read(s.domain_file()).unwrap();
     let file = s.dir.path().join("hosts.txt");
@@ -341,7 +346,9 @@ fn users_are_argon2id_and_passwords_never_touch_argv() {
 
 #[test]
 fn nidump_niload_round_trip_and_bad_input() {
+    let dns = Dnsmasq::start();
     let s = Scratch::new();
+    s.use_dns(&dns);
     s.ok(&["relay", "add", "10.0.0.0/8", "mail.example.com"]);
     s.ok(&["-create", ".", "/config/relayd"]);
     s.ok(&[
@@ -417,4 +424,42 @@ fn show_explains_and_hides_secrets() {
     assert_eq!(v["open_relay"], false);
     assert_eq!(v["trusted"]["networks"], 1);
     assert!(!v.to_string().contains("hunter2"));
+}
+
+#[test]
+fn names_are_resolved_when_written_and_when_checked() {
+    let dns = Dnsmasq::start();
+    let s = Scratch::new();
+    s.use_dns(&dns);
+    // A name that does not resolve is refused, with the reason; --force writes it.
+    let r = s.run(&["relay", "add", "nosuch.example.com"]);
+    assert_eq!(r.status, 1, "{r:?}");
+    assert!(
+        r.stderr.contains("nosuch.example.com: does not resolve"),
+        "{}",
+        r.stderr
+    );
+    s.ok(&["--force", "relay", "add", "nosuch.example.com"]);
+    // Import reports it by line, like a malformed entry.
+    let file = s.dir.path().join("names.txt");
+    std::fs::write(&file, "mail.example.com\nghost.example.net\n.example.org\n").unwrap();
+    let f = file.to_str().unwrap();
+    let r = s.run(&["relay", "import", f]);
+    assert_eq!(r.status, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains(&format!("{f}:2: ghost.example.net: does not resolve")),
+        "{}",
+        r.stderr
+    );
+    s.ok(&["relay", "import", "--skip-invalid", f]);
+    // relay check trusts as relayd would: by the address a name resolves to...
+    let v = json(&s.ok(&["--json", "relay", "check", "192.0.2.5"]));
+    assert_eq!(v["trusted_by"], "mail.example.com", "{v}");
+    // ... and by a forward-confirmed reverse name under a listed domain ...
+    let v = json(&s.ok(&["--json", "relay", "check", "192.0.2.6"]));
+    assert_eq!(v["trusted_by"], ".example.org", "{v}");
+    // ... but not by a PTR that does not confirm.
+    let r = s.run(&["relay", "check", "192.0.2.7"]);
+    assert_eq!(r.status, 1, "{r:?}");
 }

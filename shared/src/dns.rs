@@ -33,6 +33,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::hostlist::{reverse_name_matches, NameEntry, NameKind};
 use anyhow::Context as _;
 use hickory_resolver::config::{
     LookupIpStrategy, NameServerConfig, NameServerConfigGroup, ResolveHosts, ResolverConfig,
@@ -43,7 +44,6 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::xfer::Protocol;
 use hickory_resolver::proto::ProtoErrorKind;
 use hickory_resolver::{Name, ResolveError, TokioResolver};
-use shared::hostlist::{reverse_name_matches, NameEntry, NameKind};
 use tokio::sync::Semaphore;
 use tracing::debug;
 
