@@ -1,17 +1,18 @@
 //! Reading a message after `DATA`. Only `<CRLF>.<CRLF>` ends it; a bare CR or a bare LF
 //! anywhere marks the message as refused (SMTP smuggling: another server may see an end
 //! where we see none) but reading goes on to the real end, so nothing a client hides in
-//! the body is ever taken as a command. Size is capped while reading: past the limit
-//! bytes are counted and dropped, never buffered.
+//! the body is ever taken as a command. The message goes to a sink (the spool file) as it
+//! arrives, so a session never holds a whole message in memory; size is capped while
+//! reading: past the limit bytes are counted and dropped.
 
 use std::time::Duration;
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Body {
-    /// The message, dot-unstuffed, CRLF line ends.
-    Complete(Vec<u8>),
+    /// The message went to the sink, dot-unstuffed, CRLF line ends: this many bytes.
+    Complete(u64),
     /// Over `max` bytes; the whole body was read and dropped.
     TooBig,
     /// A bare CR or LF was seen; the whole body was read and dropped.
@@ -24,30 +25,25 @@ pub enum BodyError {
     Eof,
     Timeout,
     Io(std::io::Error),
+    /// The sink (the spool file) failed: a full disk, say.
+    Sink(std::io::Error),
 }
 
-/// Reads up to and including the terminating `.` line, appending the message to
-/// `prefix` (relayd's `Received:` header: the message is never copied a second time).
-/// `max` counts the message alone; `idle` bounds each wait for bytes, `total` the whole.
-pub async fn read_body<R: AsyncBufRead + Unpin>(
+/// Reads up to and including the terminating `.` line, writing the message to `sink`
+/// while it stays acceptable (`max` bytes, no bare CR or LF); `idle` bounds each wait for
+/// bytes, `total` the whole. After a refusal the sink holds a partial message: the caller
+/// drops it.
+pub async fn read_body<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin>(
     reader: &mut R,
-    prefix: Vec<u8>,
+    sink: &mut W,
     max: u64,
     idle: Duration,
     total: Duration,
 ) -> Result<Body, BodyError> {
     let deadline = tokio::time::Instant::now() + total;
-    let mut message = prefix;
     let mut line: Vec<u8> = Vec::with_capacity(1024);
     let mut size: u64 = 0;
     let mut bare = false;
-    // Counts every byte and keeps them only while the message is still acceptable.
-    let keep = |content: &[u8], bare: bool, size: &mut u64, message: &mut Vec<u8>| {
-        *size += content.len() as u64;
-        if *size <= max && !bare {
-            message.extend_from_slice(content);
-        }
-    };
     // The current line began in bytes already flushed (a very long line): it is not at
     // the start of a line, so it can neither end DATA nor be dot-stuffed.
     let mut continued = false;
@@ -71,34 +67,38 @@ pub async fn read_body<R: AsyncBufRead + Unpin>(
         };
         line.extend_from_slice(&chunk[..take]);
         reader.consume(take);
-        if !newline {
-            if line.len() > 64 * 1024 {
-                // Flush all but the last byte (it may be the CR of a CRLF to come).
-                let last = line.pop().unwrap_or_default();
-                bare |= has_bare_cr(&line);
-                keep(unstuff(&line, continued), bare, &mut size, &mut message);
-                line.clear();
-                line.push(last);
-                continued = true;
+        let last = if newline {
+            let well_formed = line.ends_with(b"\r\n") && !has_bare_cr(&line[..line.len() - 2]);
+            if well_formed && after_crlf && !continued && line == b".\r\n" {
+                break;
             }
+            bare |= !well_formed;
+            after_crlf = well_formed;
+            None
+        } else if line.len() > 64 * 1024 {
+            // Flush all but the last byte (it may be the CR of a CRLF to come).
+            let last = line.pop();
+            bare |= has_bare_cr(&line);
+            last
+        } else {
             continue;
+        };
+        let content = unstuff(&line, continued);
+        size += content.len() as u64;
+        if size <= max && !bare {
+            sink.write_all(content).await.map_err(BodyError::Sink)?;
         }
-        let well_formed = line.ends_with(b"\r\n") && !has_bare_cr(&line[..line.len() - 2]);
-        if well_formed && after_crlf && !continued && line == b".\r\n" {
-            break;
-        }
-        bare |= !well_formed;
-        keep(unstuff(&line, continued), bare, &mut size, &mut message);
         line.clear();
-        continued = false;
-        after_crlf = well_formed;
+        continued = last.is_some();
+        line.extend(last);
     }
     Ok(if bare {
         Body::BareNewline
     } else if size > max {
         Body::TooBig
     } else {
-        Body::Complete(message)
+        sink.flush().await.map_err(BodyError::Sink)?;
+        Body::Complete(size)
     })
 }
 
@@ -118,11 +118,13 @@ fn has_bare_cr(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    async fn body(input: &[u8], max: u64) -> (Result<Body, BodyError>, Vec<u8>) {
+    /// (outcome, what the sink got, what was left unread)
+    async fn body(input: &[u8], max: u64) -> (Result<Body, BodyError>, Vec<u8>, Vec<u8>) {
         let mut reader = tokio::io::BufReader::new(input);
+        let mut sink = Vec::new();
         let r = read_body(
             &mut reader,
-            Vec::new(),
+            &mut sink,
             max,
             Duration::from_secs(1),
             Duration::from_secs(5),
@@ -132,23 +134,22 @@ mod tests {
         tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut rest)
             .await
             .unwrap();
-        (r, rest)
+        (r, sink, rest)
     }
 
     #[tokio::test]
     async fn plain_message_and_dot_unstuffing() {
-        let (r, rest) = body(
+        let (r, sink, rest) = body(
             b"Subject: x\r\n\r\n..leading dot\r\nend\r\n.\r\nQUIT\r\n",
             1000,
         )
         .await;
-        assert_eq!(
-            r.unwrap(),
-            Body::Complete(b"Subject: x\r\n\r\n.leading dot\r\nend\r\n".to_vec())
-        );
+        assert_eq!(sink, b"Subject: x\r\n\r\n.leading dot\r\nend\r\n");
+        assert_eq!(r.unwrap(), Body::Complete(sink.len() as u64));
         assert_eq!(rest, b"QUIT\r\n");
-        let (r, _) = body(b".\r\n", 1000).await;
-        assert_eq!(r.unwrap(), Body::Complete(vec![]));
+        let (r, sink, _) = body(b".\r\n", 1000).await;
+        assert_eq!(r.unwrap(), Body::Complete(0));
+        assert!(sink.is_empty());
     }
 
     #[tokio::test]
@@ -164,45 +165,27 @@ mod tests {
         ] {
             let mut input = smuggle.to_vec();
             input.extend_from_slice(b"RCPT TO:<z@w>\r\nDATA\r\nsmuggled\r\n.\r\nQUIT\r\n");
-            let (r, rest) = body(&input, 1000).await;
-            let r = r.unwrap();
+            let (r, sink, rest) = body(&input, 1000).await;
             // Only the last real terminator ends it: nothing after it but QUIT is left.
             assert_eq!(rest, b"QUIT\r\n", "{:?}", String::from_utf8_lossy(smuggle));
-            match r {
+            match r.unwrap() {
                 Body::BareNewline => {}
-                Body::Complete(m) => assert!(!m.is_empty(), "kept as content"),
+                Body::Complete(n) => assert!(n > 0 && sink.len() as u64 == n, "kept as content"),
                 other => panic!("{other:?}"),
             }
         }
     }
 
     #[tokio::test]
-    async fn the_message_follows_the_prefix_and_the_limit_counts_the_message_only() {
-        let mut reader = tokio::io::BufReader::new(&b"abcd\r\n.\r\n"[..]);
-        let prefix = b"Received: x\r\n".to_vec();
-        let r = read_body(
-            &mut reader,
-            prefix,
-            6,
-            Duration::from_secs(1),
-            Duration::from_secs(5),
-        )
-        .await;
-        assert_eq!(
-            r.unwrap(),
-            Body::Complete(b"Received: x\r\nabcd\r\n".to_vec())
-        );
-    }
-
-    #[tokio::test]
-    async fn oversize_is_read_through_and_dropped() {
+    async fn oversize_is_read_through_and_not_kept() {
         let mut input = Vec::new();
         for _ in 0..1000 {
             input.extend_from_slice(b"0123456789012345678901234567890123456789\r\n");
         }
         input.extend_from_slice(b".\r\nNOOP\r\n");
-        let (r, rest) = body(&input, 1000).await;
+        let (r, sink, rest) = body(&input, 1000).await;
         assert_eq!(r.unwrap(), Body::TooBig);
+        assert!(sink.len() <= 1000);
         assert_eq!(rest, b"NOOP\r\n");
     }
 
@@ -210,9 +193,15 @@ mod tests {
     async fn a_huge_line_without_newline_is_not_buffered_whole() {
         let mut input = vec![b'x'; 300_000];
         input.extend_from_slice(b"\r\n.\r\n");
-        let (r, _) = body(&input, 100).await;
+        let (r, _, _) = body(&input, 100).await;
         assert_eq!(r.unwrap(), Body::TooBig);
-        let (r, _) = body(b"abc", 100).await;
+        let mut input = vec![b'.'; 200_000];
+        input.extend_from_slice(b"\r\n.\r\n");
+        let (r, sink, _) = body(&input, 1 << 20).await;
+        // Only the first dot of the line is stuffing.
+        assert_eq!(r.unwrap(), Body::Complete(200_001));
+        assert_eq!(sink.len(), 200_001);
+        let (r, _, _) = body(b"abc", 100).await;
         assert!(matches!(r, Err(BodyError::Eof)));
     }
 }

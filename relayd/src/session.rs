@@ -475,48 +475,13 @@ impl Session {
             }
             Some(_) => {}
         }
-        self.reply("354 End data with <CR><LF>.<CR><LF>");
-        self.flush(true).await?;
-        let id = shared::spool::new_id();
-        let header = match &self.mail {
-            Some(mail) => self.received_header(active, &id, mail),
-            None => String::new(),
-        };
-        let header_len = header.len();
-        let io = self.io.as_mut().ok_or(End::Gone)?;
-        let body = data::read_body(
-            io,
-            header.into_bytes(),
-            active.daemon.max_message_size,
-            active.daemon.command_timeout,
-            active.daemon.data_timeout,
-        )
-        .await;
+        // The spool file is opened before the 354: a full disk is a 451 now, and the
+        // message then goes to disk as it arrives, never whole into memory.
         let Some(mail) = self.mail.take() else {
             return Ok(());
         };
-        let message = match body {
-            Err(data::BodyError::Timeout) => return Err(End::Timeout),
-            Err(data::BodyError::Io(e)) => {
-                tracing::debug!(client = %self.client, error = %e, "connection lost in DATA");
-                return Err(End::Gone);
-            }
-            Err(data::BodyError::Eof) => return Err(End::Gone),
-            Ok(Body::TooBig) => {
-                self.shared.stats.refuse("message_too_big");
-                self.reply("552 5.3.4 Error: message size exceeds fixed limit");
-                return Ok(());
-            }
-            Ok(Body::BareNewline) => {
-                self.shared.stats.refuse("bare_newline");
-                tracing::warn!(client = %self.client, "message refused: bare CR or LF in DATA (SMTP smuggling?)");
-                self.reply("550 5.6.11 Error: bare CR or LF in message text (only CRLF line ends are allowed)");
-                return Ok(());
-            }
-            Ok(Body::Complete(m)) => m,
-        };
-        let stored = message;
-        let size = stored.len() - header_len;
+        let id = shared::spool::new_id();
+        let header = self.received_header(active, &id, &mail);
         let env = Envelope {
             id: id.clone(),
             received: shared::spool::now_secs(),
@@ -525,16 +490,81 @@ impl Session {
             user: self.user.clone(),
             mail_from: mail.from.clone(),
             rcpt_to: mail.rcpts.clone(),
-            size: stored.len() as u64,
+            size: 0,
         };
         let spool_dir = active.daemon.spool_dir.clone();
         let spool = Spool::new(spool_dir.clone());
-        let written =
-            match tokio::task::spawn_blocking(move || spool.write_tmp(&env, &stored)).await {
-                Ok(Ok(())) => self.shared.committer.publish(spool_dir, id.clone()).await,
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
+        let begun = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+            let mut pending = spool.begin(&env)?;
+            std::io::Write::write_all(&mut pending.file, header.as_bytes())?;
+            let sink = pending.file.try_clone()?;
+            Ok((pending, sink, header.len() as u64))
+        })
+        .await;
+        let (pending, sink, header_len) = match begun {
+            Ok(Ok(b)) => b,
+            other => {
+                let error = match other {
+                    Ok(Err(e)) => e.to_string(),
+                    Err(e) => e.to_string(),
+                    Ok(Ok(_)) => String::new(),
+                };
+                tracing::error!(client = %self.client, error = %error, "cannot open a spool file: 451, nothing lost");
+                self.reply("451 4.3.0 Error: queue file write error, try again later");
+                return Ok(());
+            }
+        };
+        self.reply("354 End data with <CR><LF>.<CR><LF>");
+        self.flush(true).await?;
+        let mut sink =
+            tokio::io::BufWriter::with_capacity(64 * 1024, tokio::fs::File::from_std(sink));
+        let io = self.io.as_mut().ok_or(End::Gone)?;
+        let body = data::read_body(
+            io,
+            &mut sink,
+            active.daemon.max_message_size,
+            active.daemon.command_timeout,
+            active.daemon.data_timeout,
+        )
+        .await;
+        drop(sink);
+        let size = match body {
+            Ok(Body::Complete(size)) => size,
+            other => {
+                pending.abandon();
+                return match other {
+                    Err(data::BodyError::Timeout) => Err(End::Timeout),
+                    Err(data::BodyError::Io(e)) => {
+                        tracing::debug!(client = %self.client, error = %e, "connection lost in DATA");
+                        Err(End::Gone)
+                    }
+                    Err(data::BodyError::Eof) => Err(End::Gone),
+                    Err(data::BodyError::Sink(e)) => {
+                        tracing::error!(client = %self.client, error = %e, "cannot write the spool file: 451, nothing lost");
+                        self.reply("451 4.3.0 Error: queue file write error, try again later");
+                        Ok(())
+                    }
+                    Ok(Body::TooBig) => {
+                        self.shared.stats.refuse("message_too_big");
+                        self.reply("552 5.3.4 Error: message size exceeds fixed limit");
+                        Ok(())
+                    }
+                    Ok(Body::BareNewline) => {
+                        self.shared.stats.refuse("bare_newline");
+                        tracing::warn!(client = %self.client, "message refused: bare CR or LF in DATA (SMTP smuggling?)");
+                        self.reply("550 5.6.11 Error: bare CR or LF in message text (only CRLF line ends are allowed)");
+                        Ok(())
+                    }
+                    Ok(Body::Complete(_)) => Ok(()),
+                };
+            }
+        };
+        let stored = header_len + size;
+        let written = match tokio::task::spawn_blocking(move || pending.finish(stored)).await {
+            Ok(Ok(())) => self.shared.committer.publish(spool_dir, id.clone()).await,
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
         match written {
             Ok(()) => {
                 self.shared.count(&self.shared.stats.messages);

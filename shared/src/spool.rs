@@ -15,7 +15,8 @@
 //! user: alice              (only after SMTP AUTH)
 //! from: <sender@example.net>
 //! to: <rcpt@example.com>   (one line per recipient)
-//! size: 1234
+//! size: 00000000000000001234   (fixed width: written before the message arrives,
+//!                               filled in after)
 //!
 //! Received: from ...
 //! ```
@@ -75,6 +76,40 @@ fn one_line(s: &str) -> String {
         .collect()
 }
 
+/// A message being written to `tmp/` (see `Spool::begin`).
+#[derive(Debug)]
+pub struct Pending {
+    /// Append the message here.
+    pub file: File,
+    tmp: PathBuf,
+    size_at: u64,
+}
+
+impl Pending {
+    /// Records the message's size and makes the file durable.
+    pub fn finish(mut self, size: u64) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let done = self
+            .file
+            .flush()
+            .and_then(|()| {
+                self.file
+                    .write_all_at(format!("{size:020}").as_bytes(), self.size_at)
+            })
+            .and_then(|()| self.file.sync_all());
+        if done.is_err() {
+            // A full disk: the client gets a 4xx and retries; leave no half file behind.
+            let _ = fs::remove_file(&self.tmp);
+        }
+        done
+    }
+
+    /// Drops a message that will not be queued (refused, or the client went away).
+    pub fn abandon(self) {
+        let _ = fs::remove_file(&self.tmp);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Spool {
     dir: PathBuf,
@@ -121,14 +156,24 @@ impl Spool {
 
     /// Writes one message durably: when this returns `Ok`, a crash cannot lose it.
     pub fn write(&self, env: &Envelope, message: &[u8]) -> std::io::Result<PathBuf> {
-        self.write_tmp(env, message)?;
+        let mut pending = self.begin(env)?;
+        let written = pending.file.write_all(message);
+        match written {
+            Ok(()) => pending.finish(message.len() as u64)?,
+            Err(e) => {
+                pending.abandon();
+                return Err(e);
+            }
+        }
         self.publish(std::slice::from_ref(&env.id))?;
         Ok(self.queue_dir().join(&env.id))
     }
 
-    /// The first half of a durable write: the whole file in `tmp/`, `fsync`ed. Not yet
-    /// queued: a crash now leaves it in `tmp/`, which the next start removes.
-    pub fn write_tmp(&self, env: &Envelope, message: &[u8]) -> std::io::Result<()> {
+    /// Starts a message in `tmp/`: the envelope is written, the message follows through
+    /// `Pending::file` as it arrives (never held whole in memory), and `Pending::finish`
+    /// fills in the size and `fsync`s. Not yet queued: a crash before `publish` leaves it
+    /// in `tmp/`, which the next start removes.
+    pub fn begin(&self, env: &Envelope) -> std::io::Result<Pending> {
         let mut head = format!(
             "{MAGIC}\nid: {}\nreceived: {}\nclient: {}\nhelo: {}\n",
             one_line(&env.id),
@@ -143,22 +188,21 @@ impl Spool {
         for r in &env.rcpt_to {
             head.push_str(&format!("to: {}\n", one_line(r)));
         }
-        head.push_str(&format!("size: {}\n\n", message.len()));
+        head.push_str("size: ");
+        // The size is not known yet: fixed-width digits, overwritten by `finish`.
+        let size_at = head.len() as u64;
+        head.push_str(&format!("{:020}\n\n", 0));
         let tmp = self.tmp_dir().join(&env.id);
-        let mut f = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o640)
             .open(&tmp)?;
-        let written = f
-            .write_all(head.as_bytes())
-            .and_then(|()| f.write_all(message))
-            .and_then(|()| f.sync_all());
-        if written.is_err() {
-            // A full disk: the client gets a 4xx and retries; leave no half file behind.
+        if let Err(e) = file.write_all(head.as_bytes()) {
             let _ = fs::remove_file(&tmp);
+            return Err(e);
         }
-        written
+        Ok(Pending { file, tmp, size_at })
     }
 
     /// The second half, for any number of messages at once: rename each into `queue/`,
