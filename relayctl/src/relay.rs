@@ -465,21 +465,18 @@ fn check(
     let mut notes = Vec::new();
     // As relayd: numeric entries first, then the name entries by DNS (only if the list
     // has any, and only when the restriction makes trust matter).
-    let by_name = match compiled.list.lookup(addr) {
-        Some(_) => None,
+    let matched_text = match compiled.list.lookup(addr) {
+        Some(m) => Some(m.text.to_string()),
         None if s.restrict_relay => {
-            crate::names::trust(&domain, &ctx.cli.store, &compiled.list, addr)?
+            crate::names::trust(&domain, &ctx.cli.store, &compiled.list, addr)?.map(
+                |(entry, how)| {
+                    notes.push(format!("trusted by name: {how}"));
+                    entry
+                },
+            )
         }
         None => None,
     };
-    if let Some((_, how)) = &by_name {
-        notes.push(format!("trusted by name: {how}"));
-    }
-    let matched_text = compiled
-        .list
-        .lookup(addr)
-        .map(|m| m.text.to_string())
-        .or_else(|| by_name.map(|(entry, _)| entry));
     let trust = match &matched_text {
         Some(entry) => Trust::Trusted { entry },
         None => Trust::NotTrusted,

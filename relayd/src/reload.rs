@@ -179,8 +179,11 @@ fn log_changes(old: &Active, new: &Active, why: &str) {
     }
 }
 
-/// The file's identity, to notice a change however it lands.
-fn fingerprint(path: &std::path::Path) -> Option<(u64, u64, i64, i64)> {
+/// A file's identity (inode, size, mtime seconds and nanoseconds), to notice a change
+/// however it lands.
+pub type FileId = (u64, u64, i64, i64);
+
+fn fingerprint(path: &std::path::Path) -> Option<FileId> {
     let m = std::fs::metadata(path).ok()?;
     Some((m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
 }

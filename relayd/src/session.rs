@@ -528,35 +528,37 @@ impl Session {
         )
         .await;
         drop(sink);
-        let size = match body {
-            Ok(Body::Complete(size)) => size,
-            other => {
+        // The size of a whole message, or how the session goes on after a refusal.
+        let outcome: Result<u64, Result<(), End>> = match body {
+            Ok(Body::Complete(size)) => Ok(size),
+            Err(data::BodyError::Timeout) => Err(Err(End::Timeout)),
+            Err(data::BodyError::Io(e)) => {
+                tracing::debug!(client = %self.client, error = %e, "connection lost in DATA");
+                Err(Err(End::Gone))
+            }
+            Err(data::BodyError::Eof) => Err(Err(End::Gone)),
+            Err(data::BodyError::Sink(e)) => {
+                tracing::error!(client = %self.client, error = %e, "cannot write the spool file: 451, nothing lost");
+                self.reply("451 4.3.0 Error: queue file write error, try again later");
+                Err(Ok(()))
+            }
+            Ok(Body::TooBig) => {
+                self.shared.stats.refuse("message_too_big");
+                self.reply("552 5.3.4 Error: message size exceeds fixed limit");
+                Err(Ok(()))
+            }
+            Ok(Body::BareNewline) => {
+                self.shared.stats.refuse("bare_newline");
+                tracing::warn!(client = %self.client, "message refused: bare CR or LF in DATA (SMTP smuggling?)");
+                self.reply("550 5.6.11 Error: bare CR or LF in message text (only CRLF line ends are allowed)");
+                Err(Ok(()))
+            }
+        };
+        let size = match outcome {
+            Ok(size) => size,
+            Err(next) => {
                 pending.abandon();
-                return match other {
-                    Err(data::BodyError::Timeout) => Err(End::Timeout),
-                    Err(data::BodyError::Io(e)) => {
-                        tracing::debug!(client = %self.client, error = %e, "connection lost in DATA");
-                        Err(End::Gone)
-                    }
-                    Err(data::BodyError::Eof) => Err(End::Gone),
-                    Err(data::BodyError::Sink(e)) => {
-                        tracing::error!(client = %self.client, error = %e, "cannot write the spool file: 451, nothing lost");
-                        self.reply("451 4.3.0 Error: queue file write error, try again later");
-                        Ok(())
-                    }
-                    Ok(Body::TooBig) => {
-                        self.shared.stats.refuse("message_too_big");
-                        self.reply("552 5.3.4 Error: message size exceeds fixed limit");
-                        Ok(())
-                    }
-                    Ok(Body::BareNewline) => {
-                        self.shared.stats.refuse("bare_newline");
-                        tracing::warn!(client = %self.client, "message refused: bare CR or LF in DATA (SMTP smuggling?)");
-                        self.reply("550 5.6.11 Error: bare CR or LF in message text (only CRLF line ends are allowed)");
-                        Ok(())
-                    }
-                    Ok(Body::Complete(_)) => Ok(()),
-                };
+                return next;
             }
         };
         let stored = header_len + size;

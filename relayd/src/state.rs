@@ -139,7 +139,7 @@ pub struct Shared {
     pub dns: crate::reload::DnsSlot,
     /// The identity (inode, size, mtime) of the store file the last reload read, so the
     /// polling check only fires for changes no reload has seen.
-    pub loaded: Mutex<Option<(u64, u64, i64, i64)>>,
+    pub loaded: Mutex<Option<crate::reload::FileId>>,
     /// Password checks in flight (argon2 takes ~19 MiB and a core each): at most one per
     /// core, whatever the number of clients.
     pub auth_slots: tokio::sync::Semaphore,

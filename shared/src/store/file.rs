@@ -96,15 +96,7 @@ impl Store {
     fn lock(&self) -> Result<File> {
         self.ensure_dir()?;
         let path = self.dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(FILE_MODE)
-            .open(&path)
-            .map_err(|e| StoreError::io(&path, e))?;
-        file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
-            .map_err(|e| StoreError::io(&path, e))?;
+        let file = open_private(&path, false)?;
         file.lock().map_err(|e| StoreError::io(&path, e))?;
         Ok(file)
     }
@@ -113,15 +105,7 @@ impl Store {
         let bytes = encode(domain)?;
         let temp = self.dir.join(TEMP_FILE);
         let target = self.file();
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .mode(FILE_MODE)
-            .open(&temp)
-            .map_err(|e| StoreError::io(&temp, e))?;
-        file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
-            .map_err(|e| StoreError::io(&temp, e))?;
+        let mut file = open_private(&temp, true)?;
         file.write_all(&bytes)
             .and_then(|()| file.sync_all())
             .map_err(|e| StoreError::io(&temp, e))?;
@@ -131,6 +115,20 @@ impl Store {
             .and_then(|d| d.sync_all())
             .map_err(|e| StoreError::io(&self.dir, e))
     }
+}
+
+/// Opens (creating) a store file with exactly `FILE_MODE`, whatever the umask.
+fn open_private(path: &Path, truncate: bool) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(truncate)
+        .write(true)
+        .mode(FILE_MODE)
+        .open(path)
+        .map_err(|e| StoreError::io(path, e))?;
+    file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+        .map_err(|e| StoreError::io(path, e))?;
+    Ok(file)
 }
 
 /// Serialises a domain to XML plist bytes.
