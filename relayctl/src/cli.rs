@@ -333,7 +333,28 @@ pub enum RelayCommand {
         /// The recipient (default: one at a remote domain)
         #[arg(long, value_name = "ADDR")]
         rcpt: Option<String>,
+        /// The role of the listener the client connects to, as in `listen`
+        #[arg(long, value_enum, default_value_t = ListenerRole::Smtp)]
+        role: ListenerRole,
     },
+}
+
+/// A listener's role (`listen`'s role word), for `relay check --role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListenerRole {
+    Smtp,
+    Submission,
+    Smtps,
+}
+
+impl From<ListenerRole> for shared::settings::Role {
+    fn from(r: ListenerRole) -> Self {
+        match r {
+            ListenerRole::Smtp => shared::settings::Role::Smtp,
+            ListenerRole::Submission => shared::settings::Role::Submission,
+            ListenerRole::Smtps => shared::settings::Role::Smtps,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -111,7 +111,10 @@ pub fn status(ctx: &Context) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// Returns once relayd enforces the store's current serial (after a write).
+/// Returns once relayd enforces the store's current serial (after a write): its list,
+/// and the name entries of that list resolved. relayd swaps the list in without waiting
+/// on DNS and keeps the answers of names it already had, so only a write that changes
+/// the name entries waits here for their lookups (bounded by `dns_timeout`).
 pub fn wait(ctx: &Context) -> anyhow::Result<()> {
     let want = ctx.local().load()?.serial();
     let path = socket(ctx)?;
@@ -119,7 +122,8 @@ pub fn wait(ctx: &Context) -> anyhow::Result<()> {
     let started = Instant::now();
     loop {
         let v = ask_status(&path)?;
-        if v["serial"].as_u64().unwrap_or(0) >= want {
+        let names = v["names_serial"].as_u64().unwrap_or(u64::MAX);
+        if v["serial"].as_u64().unwrap_or(0) >= want && names >= want {
             return Ok(());
         }
         let r = &v["last_reload"];

@@ -1,62 +1,49 @@
 //! The name entries' DNS, for relayctl: the same lookups relayd makes (`shared::dns`,
 //! with `dns_servers`), so that `relay check` decides as the daemon would, and a name that
-//! does not resolve is refused when it is written, as DESIGN.md asks. Nothing here runs
+//! does not resolve is refused when it is written (ARCHITECTURE.md, "Host entries"). Nothing here runs
 //! unless a list has name entries.
 
 use std::net::IpAddr;
-use std::time::Duration;
 
 use shared::dns::Dns;
 use shared::hostlist::{HostList, NameEntry, NameKind};
 use shared::settings::DaemonSettings;
 use shared::store::Domain;
-
-/// relayd's bound on one client check; past it a client is not trusted.
-const TIMEOUT: Duration = Duration::from_secs(2);
+use shared::trust::{ResolvedNames, TrustMatch};
 
 fn resolver(
     domain: &Domain,
     store: &std::path::Path,
 ) -> anyhow::Result<(tokio::runtime::Runtime, Dns)> {
-    let servers = DaemonSettings::from_domain(domain, store)?.dns_servers;
+    let daemon = DaemonSettings::from_domain(domain, store)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     // hickory's resolver must be made inside the runtime it will run on.
-    let dns = runtime.block_on(async { Dns::new(&servers, TIMEOUT) })?;
+    let dns = runtime.block_on(async { Dns::new(&daemon.dns_servers, daemon.dns_timeout) })?;
     Ok((runtime, dns))
 }
 
-/// The name entry that trusts `client`, and how: by an address the name resolves to, or
-/// by the client's forward-confirmed reverse name.
+/// The entry that trusts `client`, looked up exactly as relayd does
+/// (`shared::trust::lookup`): numeric entries, then the name entries by DNS (resolved
+/// now, as a reload would, and only when the list has any).
 pub fn trust(
     domain: &Domain,
     store: &std::path::Path,
     list: &HostList,
     client: IpAddr,
-) -> anyhow::Result<Option<(String, String)>> {
-    let names = list.names();
-    if names.is_empty() {
-        return Ok(None);
+) -> anyhow::Result<Option<TrustMatch>> {
+    if list.names().is_empty() || list.lookup(client).is_some() {
+        // No DNS to ask: the same lookup, on a runtime that never waits.
+        let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+        let none = ResolvedNames::default();
+        return Ok(runtime.block_on(shared::trust::lookup(list, &none, client, None)));
     }
     let (runtime, dns) = resolver(domain, store)?;
-    runtime.block_on(async {
-        let resolved = dns.resolve_names(names).await;
-        let client = client.to_canonical();
-        if let Some((_, entry, ip)) = resolved
-            .addrs
-            .iter()
-            .find(|(_, _, ip)| ip.to_canonical() == client)
-        {
-            return Ok(Some((entry.clone(), format!("{entry} resolves to {ip}"))));
-        }
-        Ok(dns.reverse_match(client, names).await.map(|m| {
-            (
-                m.entry.clone(),
-                format!("reverse name {} (confirmed)", m.reverse_name),
-            )
-        }))
-    })
+    Ok(runtime.block_on(async {
+        let resolved = ResolvedNames::resolve(&dns, list.names()).await;
+        shared::trust::lookup(list, &resolved, client, Some(&dns)).await
+    }))
 }
 
 /// `ENTRY: reason` for each host name among `entries` that does not resolve.

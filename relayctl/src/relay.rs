@@ -5,11 +5,13 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Read, Write};
 
 use serde::Serialize;
+use shared::decision;
 use shared::hostlist::{parse_entry, HostList};
-use shared::policy::{self, Client, Trust};
+use shared::policy;
 use shared::settings::{self, RelaySettings, APPLE_MAIL_SERVER, AUTH_FLAG, RELAY_FLAG, RELAY_LIST};
 use shared::store::Domain;
-use shared::users;
+use shared::trust::How;
+use shared::users::Users;
 
 use crate::cli::{AuthCommand, RelayCommand};
 use crate::output::{self, Failure};
@@ -42,9 +44,12 @@ pub fn run(ctx: &Context, cmd: &RelayCommand) -> anyhow::Result<i32> {
                 force: ctx.cli.force,
             },
         ),
-        RelayCommand::Check { addr, user, rcpt } => {
-            check(ctx, *addr, user.as_deref(), rcpt.as_deref())
-        }
+        RelayCommand::Check {
+            addr,
+            user,
+            rcpt,
+            role,
+        } => check(ctx, *addr, user.as_deref(), rcpt.as_deref(), (*role).into()),
     }
 }
 
@@ -442,66 +447,64 @@ struct Plan {
 #[derive(Serialize)]
 struct CheckReport<'a> {
     client: String,
+    role: &'static str,
     trusted_by: Option<&'a str>,
     user: Option<&'a str>,
     recipient: &'a str,
     recipient_class: String,
     accept: bool,
+    code: u16,
+    enhanced: &'static str,
     rule: &'static str,
-    reply: String,
+    reply: &'a str,
     reason: &'a str,
     notes: Vec<String>,
 }
 
+/// `relay check`: the decision relayd would make for this RCPT, from the same function
+/// (`shared::decision::rcpt`) with the same inputs: the settings of the store, the
+/// listener's role, the trust found by `shared::trust::lookup`, and the user.
 fn check(
     ctx: &Context,
     addr: std::net::IpAddr,
     user: Option<&str>,
     rcpt: Option<&str>,
+    role: shared::settings::Role,
 ) -> anyhow::Result<i32> {
     let domain = ctx.local().load()?;
     let s = RelaySettings::from_domain(&domain)?;
     let compiled = HostList::compile(s.relay_list.iter().map(String::as_str));
+    let users = Users::from_domain(&domain);
     let mut notes = Vec::new();
-    // As relayd: numeric entries first, then the name entries by DNS (only if the list
-    // has any, and only when the restriction makes trust matter).
-    let matched_text = match compiled.list.lookup(addr) {
-        Some(m) => Some(m.text.to_string()),
-        None if s.restrict_relay => {
-            crate::names::trust(&domain, &ctx.cli.store, &compiled.list, addr)?.map(
-                |(entry, how)| {
-                    notes.push(format!("trusted by name: {how}"));
-                    entry
-                },
-            )
+    // With the restriction off the list is not in force, and its names are not asked.
+    let trust = if s.restrict_relay {
+        crate::names::trust(&domain, &ctx.cli.store, &compiled.list, addr)?
+    } else {
+        None
+    };
+    if let Some(t) = &trust {
+        if t.how != How::Listed {
+            notes.push(format!("trusted by name: {t}"));
         }
-        None => None,
-    };
-    let trust = match &matched_text {
-        Some(entry) => Trust::Trusted { entry },
-        None => Trust::NotTrusted,
-    };
+    }
     // A user counts only if a real client could log in as it.
-    let user = user.filter(|name| {
-        let ok = domain
-            .lookup(&format!(
-                "{}/{}",
-                users::USERS_DIR,
-                shared::store::escape_component(name)
-            ))
-            .ok()
-            .and_then(|d| d.values(users::PASSWD))
-            .and_then(|v| v.first())
-            .is_some_and(|h| users::scheme(h) != "unusable");
-        if !ok {
+    let user = user.and_then(|name| {
+        if users.can_log_in(name) {
+            Some(Users::canonical(name))
+        } else {
             notes.push(format!(
                 "no user {name} with a usable password: checked as not authenticated"
             ));
+            None
         }
-        ok
     });
     for r in &compiled.rejected {
         notes.push(format!("entry {} is skipped: {}", r.text, r.reason));
+    }
+    if s.restrict_relay {
+        if let Some(why) = shared::trust::trusts_everyone(&compiled.list) {
+            notes.push(format!("OPEN RELAY: {why}"));
+        }
     }
     if !s.defaulted.is_empty() {
         notes.push(format!(
@@ -510,9 +513,25 @@ fn check(
         ));
     }
     let recipient = rcpt.unwrap_or(REMOTE_PROBE);
-    let client = Client { addr, trust, user };
-    let decision = policy::decide(&s.policy(), &client, recipient);
-    let class = match &decision.recipient {
+    let policy = s.policy();
+    let d = decision::rcpt(
+        &decision::Request {
+            settings: &policy,
+            role,
+            client: addr.to_canonical(),
+            trust: trust.as_ref(),
+            user: user.as_deref(),
+            users: &users,
+        },
+        recipient,
+    );
+    if let Some(unknown) = &d.unknown_user {
+        notes.push(format!(
+            "relayd then refuses the message at DATA: {}",
+            decision::unknown_user_reply(unknown)
+        ));
+    }
+    let class = match &d.recipient {
         policy::RecipientClass::Local { .. } => "local".to_string(),
         policy::RecipientClass::Remote { domain } => format!("remote: {domain}"),
         policy::RecipientClass::RelayTrick { kind, detail } => {
@@ -520,35 +539,39 @@ fn check(
         }
         policy::RecipientClass::Invalid { reason } => format!("invalid: {reason}"),
     };
+    let trusted_by = trust.as_ref().map(|t| t.entry.as_str());
     if ctx.json() {
         output::json(&CheckReport {
             client: addr.to_string(),
-            trusted_by: matched_text.as_deref(),
-            user,
+            role: role.as_str(),
+            trusted_by,
+            user: user.as_deref(),
             recipient,
             recipient_class: class,
-            accept: decision.accept,
-            rule: decision.rule.as_str(),
-            reply: decision.reply(),
-            reason: &decision.reason,
+            accept: d.accept,
+            code: d.code,
+            enhanced: d.enhanced,
+            rule: d.rule,
+            reply: &d.reply,
+            reason: &d.reason,
             notes,
         })?;
     } else {
         let mut out = format!(
-            "client:    {addr}{}\nuser:      {}\nrecipient: {recipient} ({class})\ndecision:  {}\nreply:     {}\nreason:    {}\n",
-            matched_text
-                .as_deref()
+            "client:    {addr}{}\nlistener:  {}\nuser:      {}\nrecipient: {recipient} ({class})\ndecision:  {}\nreply:     {}\nreason:    {}\n",
+            trusted_by
                 .map(|m| format!(" (matches {RELAY_LIST} entry {m})"))
                 .unwrap_or_default(),
-            user.unwrap_or("(not authenticated)"),
-            if decision.accept { "accept" } else { "refuse" },
-            decision.reply(),
-            decision.reason
+            role.as_str(),
+            user.as_deref().unwrap_or("(not authenticated)"),
+            if d.accept { "accept" } else { "refuse" },
+            d.reply,
+            d.reason
         );
         for n in &notes {
             out.push_str(&format!("note:      {n}\n"));
         }
         output::print(&out)?;
     }
-    Ok(if decision.accept { 0 } else { 1 })
+    Ok(if d.accept { 0 } else { 1 })
 }

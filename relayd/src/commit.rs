@@ -62,9 +62,11 @@ fn commit(batch: Vec<(PathBuf, String, Reply)>) {
     }
     for (dir, items) in by_dir {
         let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
-        let result = Spool::new(dir).publish(&ids).map_err(|e| e.to_string());
-        for (_, reply) in items {
-            let _ = reply.send(result.clone());
+        let results = Spool::new(dir).publish(&ids);
+        // Each message gets its own answer: one that failed to rename is refused alone,
+        // never the others of its batch (those are queued and would be sent twice).
+        for ((_, reply), result) in items.into_iter().zip(results) {
+            let _ = reply.send(result.map_err(|e| e.to_string()));
         }
     }
 }

@@ -17,12 +17,16 @@ struct Status {
     pid: u32,
     uptime_secs: u64,
     serial: u64,
+    /// The serial of the list whose name entries are resolved and in force.
+    names_serial: u64,
     addresses: usize,
     networks: usize,
     names: usize,
     resolved_name_addresses: usize,
     refused_entries: Vec<(String, String)>,
     open_relay: bool,
+    /// Why, when `open_relay` is true.
+    open_relay_reason: Option<String>,
     restrict_relay: bool,
     require_auth: bool,
     listeners: usize,
@@ -37,22 +41,26 @@ struct Status {
 
 fn status(shared: &Shared, listeners: &Listeners) -> Status {
     let a = shared.current();
+    let names = shared.names.load_full();
     let c = a.hosts.counts();
     let stats = &shared.stats;
     Status {
         pid: std::process::id(),
         uptime_secs: shared.started.elapsed().as_secs(),
         serial: a.serial,
+        names_serial: names.serial,
         addresses: c.addresses,
         networks: c.networks,
         names: c.names,
-        resolved_name_addresses: a.resolved.counts().addresses,
+        resolved_name_addresses: names.resolved.count,
         refused_entries: a
             .rejected
             .iter()
+            .chain(&names.resolved.failures)
             .map(|r| (r.text.clone(), r.reason.clone()))
             .collect(),
-        open_relay: a.relay.is_open_relay(),
+        open_relay: a.open_relay.is_some(),
+        open_relay_reason: a.open_relay.clone(),
         restrict_relay: a.relay.restrict_relay,
         require_auth: a.relay.require_auth,
         listeners: listeners.count(),

@@ -117,17 +117,8 @@ async fn accept_loop(
                 refuse(stream, &shared).await;
                 return;
             };
-            crate::session::run(shared, stream, peer, role).await;
+            crate::smtp::run(shared, stream, peer, role).await;
         });
-    }
-}
-
-/// What `max_connections_per_client` counts by: the address, or for IPv6 its /64 (one
-/// host usually has a whole /64 to pick addresses from).
-fn limit_key(client: IpAddr) -> IpAddr {
-    match client.to_canonical() {
-        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
-        v4 => v4,
     }
 }
 
@@ -140,7 +131,7 @@ struct Slot {
 impl Slot {
     fn take(shared: &Arc<Shared>, client: IpAddr) -> Option<Slot> {
         let active = shared.current();
-        let client = limit_key(client);
+        let client = crate::state::client_group(client);
         let open = shared.open_sessions.fetch_add(1, Ordering::SeqCst);
         let Ok(mut per) = shared.per_client.lock() else {
             shared.open_sessions.fetch_sub(1, Ordering::SeqCst);

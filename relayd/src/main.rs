@@ -2,14 +2,11 @@
 //! writes, listens for SMTP, decides each recipient by the relay policy, spools what it
 //! accepts durably, and applies every change to the store the moment it lands.
 
-mod auth;
 mod commit;
 mod conn;
 mod control;
-mod data;
 mod listener;
 mod reload;
-mod session;
 mod smtp;
 mod state;
 mod tls;
@@ -104,6 +101,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.check_config {
         return check_config(&store, &domain).await;
     }
+    // Before anything is written or cleaned: one relayd per store, one per spool.
+    let _store_lock = shared::spool::lock_exclusive(&store.dir().join("relayd.lock"), store.dir())
+        .with_context(|| format!("store {}", store.dir().display()))?;
     // First start: create the AppleMailServer keys as the original did, but safe.
     let missing = settings::RelaySettings::from_domain(&domain)?.defaulted;
     if !missing.is_empty() {
@@ -111,10 +111,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         tracing::info!(keys = ?missing, "created the missing AppleMailServer keys with safe defaults (restriction on, loopback trusted)");
     }
     let domain = store.load()?;
-    let active = state::Active::compile(&domain, store.dir())?;
-    let spool = shared::spool::Spool::new(active.daemon.spool_dir.clone());
+    let daemon = settings::DaemonSettings::from_domain(&domain, store.dir())?;
+    let spool = shared::spool::Spool::new(daemon.spool_dir.clone());
+    let spool_lock = spool
+        .lock()
+        .with_context(|| format!("spool {}", spool.dir().display()))?;
     let removed = spool
-        .prepare()
+        .prepare(&spool_lock)
         .with_context(|| format!("spool {}", spool.dir().display()))?;
     if removed > 0 {
         tracing::info!(
@@ -122,8 +125,15 @@ async fn run(args: Args) -> anyhow::Result<()> {
             "removed half-written spool files (never acknowledged)"
         );
     }
+    if daemon.tls_cert.is_none() {
+        if let Err(e) = tls::ensure_self_signed(store.dir(), &daemon.hostname) {
+            tracing::error!(error = %format!("{e:#}"), "cannot make a self-signed certificate");
+        }
+    }
+    let active = state::Active::compile(&domain, store.dir())?;
     let shared = Arc::new(state::Shared {
         active: ArcSwap::from_pointee(active),
+        names: ArcSwap::from_pointee(state::Names::default()),
         store_dir: store.dir().to_path_buf(),
         store,
         started: Instant::now(),
@@ -137,14 +147,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         auth_slots: tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         ),
-        auth_failures: Default::default(),
+        failures: Default::default(),
         stopping: tokio::sync::watch::Sender::new(false),
         listen_override,
+        spool_locks: Mutex::new([(daemon.spool_dir.clone(), spool_lock)].into()),
     });
     let listeners = Arc::new(listener::Listeners::default());
-    // The first load goes through the same path as every reload (names resolved, changes
-    // logged, listeners started).
-    reload::reload(&shared, &listeners, "start").await;
+    // The first load goes through the same path as every reload (changes logged,
+    // listeners started); its names are resolved before the daemon says it is ready.
+    reload::reload(&shared, &listeners, reload::START).await;
+    reload::fold_names(&shared).await;
     if listeners.count() == 0 {
         anyhow::bail!("no listener could be started; see the errors above");
     }
@@ -155,12 +167,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         serial = shared.current().serial,
         "relayd ready"
     );
-    notify_ready();
+    // Under systemd (Type=notify); without NOTIFY_SOCKET this does nothing.
+    if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+        tracing::warn!(error = %e, "cannot tell the service manager that relayd is ready");
+    }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = term.recv() => tracing::info!("SIGTERM: stopping"),
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
     }
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     // Stop accepting, then give sessions in flight a bounded time to finish, so a
     // message being written gets its 250 rather than arriving twice.
     listeners.stop_all();
@@ -181,21 +197,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Tells systemd (Type=notify) that relayd is serving, when run under it.
-fn notify_ready() {
-    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
-        return;
-    };
-    let socket = match std::os::unix::net::UnixDatagram::unbound() {
-        Ok(s) => s,
-        Err(_) => return,
-    };
-    let _ = socket.send_to(b"READY=1", PathBuf::from(path));
-}
-
+/// Compiles the store's settings and resolves its names as a reload would, and prints
+/// what relayd would enforce. Writes nothing.
 async fn check_config(store: &Store, domain: &shared::store::Domain) -> anyhow::Result<()> {
-    let mut active = state::Active::compile(domain, store.dir())?;
-    reload::resolve_names(&ArcSwap::from_pointee(None), &mut active).await;
+    let active = state::Active::compile(domain, store.dir())?;
+    let resolved = if active.hosts.names().is_empty() {
+        shared::trust::ResolvedNames::default()
+    } else {
+        let d = &active.daemon;
+        let dns = shared::dns::Dns::new(&d.dns_servers, d.dns_timeout)?;
+        shared::trust::ResolvedNames::resolve(&dns, active.hosts.names()).await
+    };
     let c = active.hosts.counts();
     println!(
         "store {} serial {}: {} addresses, {} networks or ranges, {} names ({} addresses resolved)",
@@ -204,18 +216,19 @@ async fn check_config(store: &Store, domain: &shared::store::Domain) -> anyhow::
         c.addresses,
         c.networks,
         c.names,
-        active.resolved.counts().addresses
+        resolved.count
     );
-    for r in &active.rejected {
+    let refused: Vec<_> = active.rejected.iter().chain(&resolved.failures).collect();
+    for r in &refused {
         println!("refused entry {}: {}", r.text, r.reason);
     }
-    if active.relay.is_open_relay() {
-        println!("warning: OPEN RELAY (open_relay_addr_flag 0 and smtp_auth_flag 0)");
+    if let Some(why) = &active.open_relay {
+        println!("warning: OPEN RELAY: {why}");
     }
     if active.tls.is_none() {
         println!("warning: no TLS certificate: STARTTLS and AUTH will not be offered");
     }
-    if !active.rejected.is_empty() {
+    if !refused.is_empty() {
         std::process::exit(1);
     }
     Ok(())

@@ -3,22 +3,35 @@
 //! an event is ever missed, and a re-resolve when name entries' TTLs run out. Every path
 //! ends in `reload`, which compiles beside the running settings and swaps only a whole,
 //! good result; a store that fails to load leaves the last good one in force.
+//!
+//! A reload never waits on DNS: the list is swapped in first, keeping the answers of the
+//! name entries it still has, and names new to the list are resolved afterwards and
+//! folded in (`fold_names`) when their answers arrive.
 
 use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use notify::Watcher;
-use shared::hostlist::{Entry, HostList, Rejected};
+use shared::settings::DaemonSettings;
 use shared::store::DOMAIN_FILE;
+use shared::trust::ResolvedNames;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::listener::Listeners;
-use crate::state::{Active, Shared};
+use crate::state::{Active, FileId, Names, Shared};
 
 /// Serialises reloads: two triggers at once compile once each, in order.
 static RELOADING: AsyncMutex<()> = AsyncMutex::const_new(());
+/// One name resolution at a time (it loops until it has resolved the list in force).
+static RESOLVING: AsyncMutex<()> = AsyncMutex::const_new(());
+/// Makes each read-modify-write of `Shared::names` whole.
+static NAMES_SWAP: Mutex<()> = Mutex::new(());
+
+/// The trigger of the first load: its names are resolved by the caller, which waits
+/// for them (a daemon starts trusting what its list says, within `dns_timeout`).
+pub const START: &str = "start";
 
 /// Loads, compiles and (if good) swaps in the store's current settings.
 pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str) -> bool {
@@ -28,12 +41,12 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
     if let Ok(mut loaded) = shared.loaded.lock() {
         *loaded = fingerprint(&shared.store.file());
     }
-    let (store, dir) = (shared.store.clone(), shared.store_dir.clone());
+    let inner = Arc::clone(shared);
     // The serial is known whenever the file loaded, even if it then fails to compile,
     // so `relayctl --wait` can tell that its write was refused.
     let compiled = tokio::task::spawn_blocking(move || -> (Option<u64>, anyhow::Result<Active>) {
-        match store.load() {
-            Ok(domain) => (Some(domain.serial()), Active::compile(&domain, &dir)),
+        match inner.store.load() {
+            Ok(domain) => (Some(domain.serial()), prepare_and_compile(&inner, &domain)),
             Err(e) => (None, Err(e.into())),
         }
     })
@@ -48,18 +61,126 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
             return false;
         }
     };
-    resolve_names(&shared.dns, &mut active).await;
     let old = shared.current();
     log_changes(&old, &active, why);
     let errors = listeners.sync(shared, &active);
     let serial = active.serial;
     active.generation = old.generation + 1;
+    let names = name_texts(&active);
+    let dns_key = dns_key(&active.daemon);
     shared.active.store(Arc::new(active));
+    if why != START && !keep_names(shared, &names, &dns_key, serial) {
+        let shared = Arc::clone(shared);
+        tokio::spawn(async move { fold_names(&shared).await });
+    }
     let error = (!errors.is_empty()).then(|| errors.join("; "));
     record(shared, started, Some(serial), error, true);
     drop(old);
     release_freed_memory();
     true
+}
+
+/// What the daemon must have on disk for these settings (its self-signed certificate,
+/// the spool's folders and lock), then the compiled settings.
+fn prepare_and_compile(shared: &Shared, domain: &shared::store::Domain) -> anyhow::Result<Active> {
+    let daemon = DaemonSettings::from_domain(domain, &shared.store_dir)?;
+    if daemon.tls_cert.is_none() {
+        if let Err(e) = crate::tls::ensure_self_signed(&shared.store_dir, &daemon.hostname) {
+            tracing::error!(error = %format!("{e:#}"), "cannot make a self-signed certificate");
+        }
+    }
+    let spool = shared::spool::Spool::new(daemon.spool_dir.clone());
+    spool
+        .ensure_dirs()
+        .and_then(|()| shared.hold_spool(&daemon.spool_dir))
+        .map_err(|e| anyhow::anyhow!("spool_dir {}: {e}", daemon.spool_dir.display()))?;
+    Active::compile(domain, &shared.store_dir)
+}
+
+fn name_texts(active: &Active) -> Vec<String> {
+    active
+        .hosts
+        .names()
+        .iter()
+        .map(|n| n.text.clone())
+        .collect()
+}
+
+fn dns_key(d: &DaemonSettings) -> String {
+    format!("{:?} {:?}", d.dns_servers, d.dns_timeout)
+}
+
+/// The names in force are the list's names, resolved the same way: they stay, now
+/// counted as resolved for `serial`. False when the names must be resolved (again).
+fn keep_names(shared: &Shared, names: &[String], dns: &str, serial: u64) -> bool {
+    let Ok(_whole) = NAMES_SWAP.lock() else {
+        return false;
+    };
+    let current = shared.names.load_full();
+    if current.for_names != names || current.dns_key != dns {
+        return false;
+    }
+    shared.names.store(Arc::new(Names {
+        generation: current.generation,
+        serial: serial.max(current.serial),
+        resolved: current.resolved.clone(),
+        for_names: current.for_names.clone(),
+        dns_key: current.dns_key.clone(),
+    }));
+    true
+}
+
+/// Resolves the name entries of the list in force and swaps their answers in; again
+/// while the list changed under it. Sessions never wait for this.
+pub async fn fold_names(shared: &Arc<Shared>) {
+    let _one = RESOLVING.lock().await;
+    loop {
+        let active = shared.current();
+        let names = active.hosts.names().to_vec();
+        let texts = name_texts(&active);
+        let key = dns_key(&active.daemon);
+        let started = Instant::now();
+        let resolved = match names.is_empty() {
+            true => ResolvedNames::default(),
+            false => match shared.dns_for(&active.daemon) {
+                Some(dns) => ResolvedNames::resolve(&dns, &names).await,
+                None => ResolvedNames::default(),
+            },
+        };
+        for r in &resolved.failures {
+            tracing::warn!(serial = active.serial, entry = %r.text, reason = %r.reason, "relay list name does not resolve: it trusts nobody");
+        }
+        if !names.is_empty() {
+            tracing::info!(
+                serial = active.serial,
+                names = names.len(),
+                addresses = resolved.count,
+                failures = resolved.failures.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "name entries resolved"
+            );
+        }
+        let settled = {
+            let Ok(_whole) = NAMES_SWAP.lock() else {
+                return;
+            };
+            let now = shared.current();
+            let same = name_texts(&now) == texts && dns_key(&now.daemon) == key;
+            let generation = shared.names.load().generation + 1;
+            let serial = if same { now.serial } else { active.serial };
+            shared.names.store(Arc::new(Names {
+                generation,
+                serial,
+                resolved,
+                for_names: texts,
+                dns_key: key,
+            }));
+            same
+        };
+        if settled {
+            return;
+        }
+    }
 }
 
 /// A reload of a big list frees tens of megabytes (the parsed file, the old settings);
@@ -92,48 +213,6 @@ fn record(
         r.applied = applied;
         r.reloads += 1;
     }
-}
-
-/// The resolver and the servers it asks, kept between reloads.
-pub type DnsSlot = arc_swap::ArcSwap<Option<(Vec<std::net::SocketAddr>, Arc<shared::dns::Dns>)>>;
-
-/// Resolves the list's host names into `active.resolved` (with `dns_servers`), making or
-/// remaking the resolver in `slot` when the servers changed.
-pub async fn resolve_names(slot: &DnsSlot, active: &mut Active) {
-    let names = active.hosts.names().to_vec();
-    if names.is_empty() {
-        return;
-    }
-    let servers = &active.daemon.dns_servers;
-    let dns = match slot.load_full().as_ref() {
-        Some((s, d)) if s == servers => Arc::clone(d),
-        _ => match shared::dns::Dns::new(servers, Duration::from_secs(2)) {
-            Ok(d) => {
-                let d = Arc::new(d);
-                slot.store(Arc::new(Some((servers.clone(), Arc::clone(&d)))));
-                d
-            }
-            Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "no DNS resolver: name entries trust nobody");
-                return;
-            }
-        },
-    };
-    let resolved = dns.resolve_names(&names).await;
-    let index_of = |text: &str| names.iter().find(|n| n.text == text).map_or(0, |n| n.index);
-    for (text, reason) in &resolved.failures {
-        active.rejected.push(Rejected {
-            index: index_of(text),
-            text: text.clone(),
-            reason: reason.clone(),
-        });
-    }
-    let entries = resolved
-        .addrs
-        .iter()
-        .map(|(_, text, ip)| (text.clone(), Entry::Addr(*ip)));
-    active.resolved = HostList::from_entries(entries).list;
-    active.dns_refresh_at = resolved.refresh_at;
 }
 
 /// One log line per reload with the serial, then the entries added and each refused.
@@ -171,17 +250,10 @@ fn log_changes(old: &Active, new: &Active, why: &str) {
     for r in &new.rejected {
         tracing::warn!(serial = new.serial, entry = %r.text, reason = %r.reason, "relay list entry refused");
     }
-    if new.relay.is_open_relay() {
-        tracing::warn!(
-            serial = new.serial,
-            "OPEN RELAY: open_relay_addr_flag 0 and smtp_auth_flag 0 let anyone send mail anywhere through this server"
-        );
+    if let Some(why) = &new.open_relay {
+        tracing::warn!(serial = new.serial, "OPEN RELAY: {why}");
     }
 }
-
-/// A file's identity (inode, size, mtime seconds and nanoseconds), to notice a change
-/// however it lands.
-pub type FileId = (u64, u64, i64, i64);
 
 fn fingerprint(path: &std::path::Path) -> Option<FileId> {
     let m = std::fs::metadata(path).ok()?;
@@ -221,7 +293,6 @@ pub fn spawn_triggers(
         }
     });
 
-    let poll_tx = tx.clone();
     let poll_shared = Arc::clone(&shared);
     tokio::spawn(async move {
         let file = poll_shared.store.file();
@@ -230,11 +301,21 @@ pub fn spawn_triggers(
             let now = fingerprint(&file);
             let seen = poll_shared.loaded.lock().map(|l| *l).unwrap_or(now);
             if now != seen {
-                let _ = poll_tx.send("store changed (seen by polling)");
+                let _ = tx.send("store changed (seen by polling)");
             }
-            let refresh = poll_shared.current().dns_refresh_at;
+        }
+    });
+
+    // Its own task: a resolution may take up to `dns_timeout`, and must not hold up
+    // the polling of the store.
+    let ttl_shared = Arc::clone(&shared);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let refresh = ttl_shared.names.load().resolved.refresh_at;
             if refresh.is_some_and(|t| t <= Instant::now()) {
-                let _ = poll_tx.send("DNS TTL expired");
+                tracing::debug!("name entries' TTL ran out: resolving again");
+                fold_names(&ttl_shared).await;
             }
         }
     });

@@ -1,67 +1,57 @@
 //! What the daemon enforces right now, and what it counts. `Active` is built whole from
 //! one store snapshot beside the running one and swapped in atomically; a session takes
 //! the current `Arc<Active>` at each command, so a reload applies from the next RCPT of
-//! every session in flight, and no session is ever dropped for it.
+//! every session in flight, and no session is ever dropped for it. The addresses the
+//! name entries resolve to (`Names`) are swapped on their own, after the list: a reload
+//! never waits on DNS (ARCHITECTURE.md "Reloads").
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::IpAddr;
-use std::path::PathBuf;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use serde::Serialize;
+use shared::dns::Dns;
 use shared::hostlist::{HostList, Rejected};
 use shared::policy::PolicySettings;
 use shared::settings::{DaemonSettings, RelaySettings};
 use shared::store::{Domain, Store};
+use shared::trust::ResolvedNames;
+use shared::users::Users;
 use tokio_rustls::rustls;
 
 /// One compiled snapshot of the store.
 pub struct Active {
-    /// Bumped at every swap (a DNS refresh swaps without a new serial), so a session
-    /// knows its cached trust is stale.
+    /// Bumped at every swap, so a session knows its cached trust is stale.
     pub generation: u64,
     pub serial: u64,
     pub relay: RelaySettings,
     pub policy: PolicySettings,
     pub daemon: DaemonSettings,
-    /// The numeric entries of `open_relay_addr_list`.
+    /// `open_relay_addr_list` compiled: numeric entries, and the name entries to resolve.
     pub hosts: HostList,
-    /// Addresses that the list's host names resolved to, each labelled by its name entry.
-    pub resolved: HostList,
-    /// Entries left out, with why (parse errors and names that did not resolve).
+    /// Entries left out, with why.
     pub rejected: Vec<Rejected>,
-    /// SMTP AUTH users: lowercased name to password hash.
-    pub users: HashMap<String, String>,
+    pub users: Users,
     pub tls: Option<Arc<rustls::ServerConfig>>,
-    /// When the name entries must be resolved again (the earliest TTL).
-    pub dns_refresh_at: Option<Instant>,
+    /// Why these settings make an open relay, if they do (warned at every reload).
+    pub open_relay: Option<String>,
 }
 
 impl Active {
-    /// Compiles a store snapshot (no DNS here: `reload` adds the resolved names).
-    pub fn compile(domain: &Domain, store_dir: &std::path::Path) -> anyhow::Result<Active> {
+    /// Compiles a store snapshot. Reads only: no DNS (names are folded in after the
+    /// swap), and nothing written, so `--check-config` leaves the disk as it was.
+    pub fn compile(domain: &Domain, store_dir: &Path) -> anyhow::Result<Active> {
         let relay = RelaySettings::from_domain(domain)?;
         let daemon = DaemonSettings::from_domain(domain, store_dir)?;
         let compiled = HostList::compile(relay.relay_list.iter().map(String::as_str));
-        let mut users = HashMap::new();
-        if let Ok(dir) = domain.lookup(shared::users::USERS_DIR) {
-            for u in domain.children(dir.id) {
-                if let (Some(name), Some(hash)) = (
-                    u.name(),
-                    u.values(shared::users::PASSWD).and_then(|v| v.first()),
-                ) {
-                    users.insert(name.to_ascii_lowercase(), hash.clone());
-                }
-            }
-        }
         let tls = match crate::tls::server_config(
             daemon.tls_cert.as_deref(),
             daemon.tls_key.as_deref(),
             store_dir,
-            &daemon.hostname,
         ) {
             Ok(c) => Some(c),
             Err(e) if daemon.tls_cert.is_some() => return Err(e),
@@ -70,10 +60,13 @@ impl Active {
                 None
             }
         };
-        // The spool folders must exist before the first message (spool_dir may change).
-        shared::spool::Spool::new(daemon.spool_dir.clone())
-            .ensure_dirs()
-            .map_err(|e| anyhow::anyhow!("spool_dir {}: {e}", daemon.spool_dir.display()))?;
+        let open_relay = if relay.is_open_relay() {
+            Some("open_relay_addr_flag 0 and smtp_auth_flag 0 let anyone send mail anywhere through this server".to_string())
+        } else if relay.restrict_relay {
+            shared::trust::trusts_everyone(&compiled.list)
+        } else {
+            None
+        };
         Ok(Active {
             generation: 0,
             serial: domain.serial(),
@@ -81,13 +74,25 @@ impl Active {
             relay,
             daemon,
             hosts: compiled.list,
-            resolved: HostList::default(),
             rejected: compiled.rejected,
-            users,
+            users: Users::from_domain(domain),
             tls,
-            dns_refresh_at: None,
+            open_relay,
         })
     }
+}
+
+/// The addresses the name entries resolved to, for the list of one serial.
+#[derive(Default)]
+pub struct Names {
+    /// Bumped at every swap, like `Active::generation`.
+    pub generation: u64,
+    /// The serial of the list these names were resolved for (status and `--wait`).
+    pub serial: u64,
+    pub resolved: ResolvedNames,
+    /// The name entries (as written) and the resolver settings these answers are for.
+    pub for_names: Vec<String>,
+    pub dns_key: String,
 }
 
 /// The last reload, for `relayctl status` and `--wait`.
@@ -123,34 +128,59 @@ impl Stats {
     }
 }
 
+/// A file's identity (inode, size, mtime seconds and nanoseconds), to notice a change
+/// however it lands.
+pub type FileId = (u64, u64, i64, i64);
+
+/// The resolver for name entries and what it was made for (`dns_servers`,
+/// `dns_timeout`); remade when they change.
+pub type DnsSlot = ArcSwap<Option<((Vec<SocketAddr>, Duration), Arc<Dns>)>>;
+
 /// Everything the tasks share.
 pub struct Shared {
     pub active: ArcSwap<Active>,
+    pub names: ArcSwap<Names>,
     pub store: Store,
     pub store_dir: PathBuf,
     pub started: Instant,
     pub stats: Stats,
     pub open_sessions: AtomicUsize,
     pub reload: Mutex<ReloadStatus>,
-    /// Sessions per client address, for `max_connections_per_client`.
+    /// Sessions per client group, for `max_connections_per_client`.
     pub per_client: Mutex<HashMap<IpAddr, usize>>,
-    /// The DNS resolver for name entries and the servers it asks; rebuilt when
-    /// `dns_servers` changes.
-    pub dns: crate::reload::DnsSlot,
-    /// The identity (inode, size, mtime) of the store file the last reload read, so the
-    /// polling check only fires for changes no reload has seen.
-    pub loaded: Mutex<Option<crate::reload::FileId>>,
+    pub dns: DnsSlot,
+    /// The identity of the store file the last reload read, so the polling check only
+    /// fires for changes no reload has seen.
+    pub loaded: Mutex<Option<FileId>>,
     /// Password checks in flight (argon2 takes ~19 MiB and a core each): at most one per
     /// core, whatever the number of clients.
     pub auth_slots: tokio::sync::Semaphore,
-    /// Recent AUTH failures per client address, across sessions: (count, last failure).
-    pub auth_failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    /// Recent failures (AUTH, unknown users) per client group, across sessions: (count,
+    /// last failure).
+    pub failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
     /// Set at SIGTERM: idle sessions say 421 and close; a message in progress finishes.
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Publishes spooled messages in groups (one folder fsync for many).
     pub committer: crate::commit::Committer,
     /// `--listen` overrides `listen`.
     pub listen_override: Vec<shared::settings::Listen>,
+    /// The spools this process holds locked (the first, and any `spool_dir` a reload
+    /// moved to): a second relayd on one of them is refused.
+    pub spool_locks: Mutex<HashMap<PathBuf, shared::spool::SpoolLock>>,
+}
+
+/// How long failures are remembered for a client, and how many it may have in that
+/// time before AUTH, and local mail that could tell it which users exist, are refused.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(600);
+pub const FAILURE_LIMIT: u32 = 10;
+
+/// What per-client limits and throttles count by: the address, or for IPv6 its /64
+/// (one host usually has a whole /64 to pick addresses from).
+pub fn client_group(client: IpAddr) -> IpAddr {
+    match client.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        v4 => v4,
+    }
 }
 
 impl Shared {
@@ -161,42 +191,85 @@ impl Shared {
     pub fn count(&self, counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
-}
 
-/// How long AUTH failures are remembered for a client, and how many it may have in that
-/// time before AUTH is refused outright.
-pub const AUTH_FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
-pub const AUTH_FAILURE_LIMIT: u32 = 10;
-
-impl Shared {
-    /// Failures this client has had recently (forgetting old ones).
-    pub fn recent_auth_failures(&self, client: IpAddr) -> u32 {
-        let Ok(mut map) = self.auth_failures.lock() else {
-            return AUTH_FAILURE_LIMIT;
-        };
-        match map.get(&client) {
-            Some((_, last)) if last.elapsed() > AUTH_FAILURE_WINDOW => {
-                map.remove(&client);
-                0
+    /// The resolver for these settings, made (inside the runtime) if they changed.
+    pub fn dns_for(&self, daemon: &DaemonSettings) -> Option<Arc<Dns>> {
+        let key = (daemon.dns_servers.clone(), daemon.dns_timeout);
+        if let Some((k, d)) = self.dns.load_full().as_ref() {
+            if *k == key {
+                return Some(Arc::clone(d));
             }
-            Some((n, _)) => *n,
-            None => 0,
+        }
+        match Dns::new(&key.0, key.1) {
+            Ok(d) => {
+                let d = Arc::new(d);
+                self.dns.store(Arc::new(Some((key, Arc::clone(&d)))));
+                Some(d)
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "no DNS resolver: name entries trust nobody");
+                None
+            }
         }
     }
 
-    pub fn record_auth_failure(&self, client: IpAddr) -> u32 {
-        let Ok(mut map) = self.auth_failures.lock() else {
-            return AUTH_FAILURE_LIMIT;
+    /// Whether this client's group has failed too often lately.
+    pub fn throttled(&self, client: IpAddr) -> bool {
+        let Ok(mut map) = self.failures.lock() else {
+            return true;
+        };
+        let group = client_group(client);
+        match map.get(&group) {
+            Some((_, last)) if last.elapsed() > FAILURE_WINDOW => {
+                map.remove(&group);
+                false
+            }
+            Some((n, _)) => *n >= FAILURE_LIMIT,
+            None => false,
+        }
+    }
+
+    /// Records one failure of this client's group; returns its recent count.
+    pub fn record_failure(&self, client: IpAddr) -> u32 {
+        let Ok(mut map) = self.failures.lock() else {
+            return FAILURE_LIMIT;
         };
         if map.len() > 10_000 {
-            map.retain(|_, (_, last)| last.elapsed() <= AUTH_FAILURE_WINDOW);
+            map.retain(|_, (_, last)| last.elapsed() <= FAILURE_WINDOW);
         }
-        let entry = map.entry(client).or_insert((0, Instant::now()));
-        if entry.1.elapsed() > AUTH_FAILURE_WINDOW {
+        let entry = map
+            .entry(client_group(client))
+            .or_insert((0, Instant::now()));
+        if entry.1.elapsed() > FAILURE_WINDOW {
             entry.0 = 0;
         }
-        entry.0 += 1;
+        entry.0 = entry.0.saturating_add(1);
         entry.1 = Instant::now();
         entry.0
+    }
+
+    /// Locks `dir` as this process's spool (once per folder).
+    pub fn hold_spool(&self, dir: &Path) -> std::io::Result<()> {
+        let mut held = self
+            .spool_locks
+            .lock()
+            .map_err(|_| std::io::Error::other("spool lock table poisoned"))?;
+        if !held.contains_key(dir) {
+            let lock = shared::spool::Spool::new(dir).lock()?;
+            held.insert(dir.to_path_buf(), lock);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ipv6_clients_are_grouped_by_their_64() {
+        let g = |s: &str| super::client_group(s.parse().unwrap());
+        assert_eq!(g("2001:db8:1:2::a"), g("2001:db8:1:2:ffff::b"));
+        assert_ne!(g("2001:db8:1:2::a"), g("2001:db8:1:3::a"));
+        assert_eq!(g("::ffff:192.0.2.1"), g("192.0.2.1"));
+        assert_ne!(g("192.0.2.1"), g("192.0.2.2"));
     }
 }

@@ -16,23 +16,26 @@ pub fn self_signed_paths(store_dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("cert.pem"), dir.join("key.pem"))
 }
 
-/// The server configuration for these PEM files, or for a self-signed pair made for
-/// `hostname` when none are configured.
+/// Makes the self-signed pair for `hostname` if relayd has none yet; the daemon calls
+/// this before it loads settings without `tls_cert` (never `--check-config`).
+pub fn ensure_self_signed(store_dir: &Path, hostname: &str) -> anyhow::Result<()> {
+    let (c, k) = self_signed_paths(store_dir);
+    if c.exists() && k.exists() {
+        return Ok(());
+    }
+    make_self_signed(&c, &k, hostname)
+}
+
+/// The server configuration for these PEM files, or for the self-signed pair when none
+/// are configured. Only reads.
 pub fn server_config(
     cert: Option<&Path>,
     key: Option<&Path>,
     store_dir: &Path,
-    hostname: &str,
 ) -> anyhow::Result<Arc<rustls::ServerConfig>> {
     let (cert, key) = match (cert, key) {
         (Some(c), Some(k)) => (c.to_path_buf(), k.to_path_buf()),
-        _ => {
-            let (c, k) = self_signed_paths(store_dir);
-            if !c.exists() || !k.exists() {
-                make_self_signed(&c, &k, hostname)?;
-            }
-            (c, k)
-        }
+        _ => self_signed_paths(store_dir),
     };
     let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(
         &mut &fs::read(&cert).with_context(|| format!("tls_cert {}", cert.display()))?[..],

@@ -58,6 +58,7 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "hostname", default: "the host's name", meaning: "the name relayd gives in its greeting, EHLO reply and Received: headers" },
     KeyDoc { dir: RELAYD, key: "command_timeout", default: "300", meaning: "seconds a client may take to send a command (RFC 5321 4.5.3.2: at least 5 minutes)" },
     KeyDoc { dir: RELAYD, key: "data_timeout", default: "600", meaning: "seconds a client may take to send a whole message body" },
+    KeyDoc { dir: RELAYD, key: "dns_timeout", default: "2", meaning: "seconds one DNS check of a client or a name entry may take; past it the answer is \"not trusted\"" },
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -446,7 +447,15 @@ pub struct DaemonSettings {
     pub max_connections_per_client: usize,
     pub command_timeout: std::time::Duration,
     pub data_timeout: std::time::Duration,
+    /// Bound on one DNS check of a client, and on one name entry's lookup.
+    pub dns_timeout: std::time::Duration,
 }
+
+/// The largest timeout a setting may give, in seconds (a day).
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// The largest count or size a setting may give (2^48: far above any real limit, far
+/// below where arithmetic on it could overflow).
+pub const MAX_COUNT: u64 = 1 << 48;
 
 impl DaemonSettings {
     /// Reads `/config/relayd`; paths default to places inside `store_dir`.
@@ -464,17 +473,27 @@ impl DaemonSettings {
             value: value.to_string(),
             why,
         };
-        let number = |key: &'static str, default: u64| -> Result<u64, SettingsError> {
+        // Every limit has a ceiling: a value near u64::MAX would overflow the clock
+        // arithmetic of a timeout or the counters of a size, at every session.
+        let number_upto = |key: &'static str,
+                           default: u64,
+                           max: u64|
+         -> Result<u64, SettingsError> {
             match one(key) {
                 None => Ok(default),
                 Some(v) => v
                     .trim()
                     .parse::<u64>()
                     .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad(key, &v, "must be a whole number above 0".into())),
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| bad(key, &v, format!("must be a whole number from 1 to {max}"))),
             }
         };
+        let number = |key: &'static str, default: u64| number_upto(key, default, MAX_COUNT);
+        let seconds =
+            |key: &'static str, default: u64| -> Result<std::time::Duration, SettingsError> {
+                number_upto(key, default, MAX_TIMEOUT_SECS).map(std::time::Duration::from_secs)
+            };
         let flag = |key: &'static str| -> Result<bool, SettingsError> {
             match one(key).as_deref().map(str::trim) {
                 None | Some("0") => Ok(false),
@@ -534,8 +553,9 @@ impl DaemonSettings {
             max_recipients: number("max_recipients", 1000)? as usize,
             max_connections: number("max_connections", 100)? as usize,
             max_connections_per_client: number("max_connections_per_client", 20)? as usize,
-            command_timeout: std::time::Duration::from_secs(number("command_timeout", 300)?),
-            data_timeout: std::time::Duration::from_secs(number("data_timeout", 600)?),
+            command_timeout: seconds("command_timeout", 300)?,
+            data_timeout: seconds("data_timeout", 600)?,
+            dns_timeout: seconds("dns_timeout", 2)?,
         })
     }
 }
@@ -582,5 +602,41 @@ mod daemon_tests {
         dom.create_prop(id, "max_recipients", vec!["-1".into()])
             .unwrap();
         assert!(DaemonSettings::from_domain(&dom, store).is_err());
+    }
+
+    #[test]
+    fn limits_near_u64_max_are_refused_with_the_reason() {
+        let store = std::path::Path::new("/s");
+        for key in ["command_timeout", "data_timeout", "dns_timeout"] {
+            let mut dom = Domain::new();
+            let id = dom.create(RELAYD).unwrap();
+            dom.create_prop(id, key, vec![u64::MAX.to_string()])
+                .unwrap();
+            let e = DaemonSettings::from_domain(&dom, store)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(key) && e.contains("from 1 to 86400"), "{e}");
+            dom.create_prop(id, key, vec!["86400".into()]).unwrap();
+            assert!(DaemonSettings::from_domain(&dom, store).is_ok());
+        }
+        for key in ["max_message_size", "max_recipients", "max_connections"] {
+            let mut dom = Domain::new();
+            let id = dom.create(RELAYD).unwrap();
+            dom.create_prop(id, key, vec![(u64::MAX - 1).to_string()])
+                .unwrap();
+            let e = DaemonSettings::from_domain(&dom, store)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(key), "{e}");
+        }
+        // The write check refuses them too, so relayctl never writes one.
+        let before = Domain::new();
+        let mut after = Domain::new();
+        let id = after.create(RELAYD).unwrap();
+        after
+            .create_prop(id, "data_timeout", vec![u64::MAX.to_string()])
+            .unwrap();
+        let o = objections(&before, &after);
+        assert!(o.iter().any(|m| m.contains("data_timeout")), "{o:?}");
     }
 }

@@ -47,20 +47,38 @@ pub struct Envelope {
     pub size: u64,
 }
 
-/// A new queue id: time-ordered and unique within this host.
+/// A new queue id: time-ordered, and unique across processes and restarts: the time to
+/// the microsecond, a random number drawn once per process (containers all run relayd
+/// as pid 1, and a clock may step back), and a per-process counter. 28 hex digits.
 pub fn new_id() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
+    static NONCE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let nonce = *NONCE.get_or_init(process_nonce);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!(
-        "{:011X}{:05X}{:04X}{:04X}",
-        now.as_secs(),
+        "{:011X}{:05X}{nonce:08X}{:04X}",
+        now.as_secs() & 0xfff_ffff_ffff,
         now.subsec_micros(),
-        std::process::id() & 0xffff,
         n & 0xffff
     )
+}
+
+/// 32 random bits from the kernel; the pid and the time if it has none to give.
+fn process_nonce() -> u32 {
+    let mut bytes = [0u8; 4];
+    let random = File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    match random {
+        Ok(()) => u32::from_le_bytes(bytes),
+        Err(_) => {
+            let t = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            std::process::id().rotate_left(16) ^ t.subsec_nanos()
+        }
+    }
 }
 
 pub fn now_secs() -> u64 {
@@ -110,6 +128,89 @@ impl Pending {
     }
 }
 
+/// A lock that one process holds for as long as this lives (see `lock_exclusive`).
+#[derive(Debug)]
+pub struct SpoolLock {
+    _file: File,
+}
+
+/// Takes an exclusive `flock` on the file `path` (made 0640 if missing) and writes this
+/// process's pid into it; another process holding it is an error that names `what` and
+/// the holder's pid. The kernel drops the lock when the process dies, however it dies.
+pub fn lock_exclusive(path: &Path, what: &Path) -> std::io::Result<SpoolLock> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o640)
+        .open(path)?;
+    if let Err(e) = flock_exclusive(&file) {
+        let mut holder = String::new();
+        let _ = file.read_to_string(&mut holder);
+        let holder = holder.trim();
+        let who = if holder.is_empty() {
+            String::new()
+        } else {
+            format!(" (pid {holder})")
+        };
+        return Err(std::io::Error::new(
+            e.kind(),
+            format!("{} is in use by another relayd{who}: {e}", what.display()),
+        ));
+    }
+    file.set_len(0)?;
+    std::io::Seek::rewind(&mut file)?;
+    file.write_all(format!("{}\n", std::process::id()).as_bytes())?;
+    Ok(SpoolLock { _file: file })
+}
+
+fn flock_exclusive(file: &File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor we own; no memory is passed.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// `rename` that fails with `AlreadyExists` rather than replace `to`: renameat2's
+/// RENAME_NOREPLACE, or link and unlink where the file system lacks it.
+fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))
+    };
+    let (f, t) = (c(from)?, c(to)?);
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: both are NUL-terminated paths that live across the call.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                f.as_ptr(),
+                libc::AT_FDCWD,
+                t.as_ptr(),
+                libc::RENAME_NOREPLACE,
+            )
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if !matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) {
+            return Err(e);
+        }
+    }
+    // link(2) never replaces its target either.
+    fs::hard_link(from, to)?;
+    fs::remove_file(from)
+}
+
 #[derive(Debug, Clone)]
 pub struct Spool {
     dir: PathBuf,
@@ -143,8 +244,10 @@ impl Spool {
         Ok(())
     }
 
-    /// At start: the folders, and removal of what a crash left half-written.
-    pub fn prepare(&self) -> std::io::Result<usize> {
+    /// At start: the folders, and removal of what a crash left half-written. Only the
+    /// holder of the spool's lock may do this: anything in `tmp/` could be a running
+    /// daemon's message in flight.
+    pub fn prepare(&self, _held: &SpoolLock) -> std::io::Result<usize> {
         self.ensure_dirs()?;
         let mut removed = 0;
         for entry in fs::read_dir(self.tmp_dir())? {
@@ -155,7 +258,7 @@ impl Spool {
     }
 
     /// Writes one message durably: when this returns `Ok`, a crash cannot lose it.
-    pub fn write(&self, env: &Envelope, message: &[u8]) -> std::io::Result<PathBuf> {
+    pub fn write(&self, env: &mut Envelope, message: &[u8]) -> std::io::Result<PathBuf> {
         let mut pending = self.begin(env)?;
         let written = pending.file.write_all(message);
         match written {
@@ -165,15 +268,37 @@ impl Spool {
                 return Err(e);
             }
         }
-        self.publish(std::slice::from_ref(&env.id))?;
-        Ok(self.queue_dir().join(&env.id))
+        match self.publish(std::slice::from_ref(&env.id)).pop() {
+            Some(Err(e)) => Err(e),
+            _ => Ok(self.queue_dir().join(&env.id)),
+        }
     }
 
     /// Starts a message in `tmp/`: the envelope is written, the message follows through
     /// `Pending::file` as it arrives (never held whole in memory), and `Pending::finish`
     /// fills in the size and `fsync`s. Not yet queued: a crash before `publish` leaves it
     /// in `tmp/`, which the next start removes.
-    pub fn begin(&self, env: &Envelope) -> std::io::Result<Pending> {
+    ///
+    /// Should `env.id` already be taken in `tmp/`, a new id is drawn into `env.id`.
+    pub fn begin(&self, env: &mut Envelope) -> std::io::Result<Pending> {
+        let mut tries = 0;
+        let (tmp, file) = loop {
+            let tmp = self.tmp_dir().join(&env.id);
+            let opened = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o640)
+                .open(&tmp);
+            match opened {
+                Ok(f) => break (tmp, f),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 8 => {
+                    tries += 1;
+                    env.id = new_id();
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let mut file = file;
         let mut head = format!(
             "{MAGIC}\nid: {}\nreceived: {}\nclient: {}\nhelo: {}\n",
             one_line(&env.id),
@@ -192,12 +317,6 @@ impl Spool {
         // The size is not known yet: fixed-width digits, overwritten by `finish`.
         let size_at = head.len() as u64;
         head.push_str(&format!("{:020}\n\n", 0));
-        let tmp = self.tmp_dir().join(&env.id);
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o640)
-            .open(&tmp)?;
         if let Err(e) = file.write_all(head.as_bytes()) {
             let _ = fs::remove_file(&tmp);
             return Err(e);
@@ -209,11 +328,40 @@ impl Spool {
     /// then one `fsync` of `queue/` makes all the renames durable. Sessions that finish
     /// together share this commit (group commit), so a disk that does a few hundred
     /// `fsync`s a second still queues thousands of messages.
-    pub fn publish(&self, ids: &[String]) -> std::io::Result<()> {
-        for id in ids {
-            fs::rename(self.tmp_dir().join(id), self.queue_dir().join(id))?;
+    ///
+    /// One answer per id, in order. A rename never replaces a queued file (a collision is
+    /// that message's error alone), and one message's failure is never another's: only
+    /// the messages renamed here share the folder `fsync`, and if that fails they are
+    /// taken back out of `queue/`, so that a refused message is never delivered.
+    pub fn publish(&self, ids: &[String]) -> Vec<std::io::Result<()>> {
+        let (tmp, queue) = (self.tmp_dir(), self.queue_dir());
+        let mut results: Vec<std::io::Result<()>> = ids
+            .iter()
+            .map(|id| rename_noreplace(&tmp.join(id), &queue.join(id)))
+            .collect();
+        if results.iter().all(Result::is_err) {
+            return results;
         }
-        File::open(self.queue_dir())?.sync_all()
+        if let Err(e) = File::open(&queue).and_then(|d| d.sync_all()) {
+            for (id, r) in ids.iter().zip(results.iter_mut()) {
+                if r.is_ok() {
+                    let _ = fs::remove_file(queue.join(id));
+                    *r = Err(std::io::Error::new(
+                        e.kind(),
+                        format!("fsync of {}: {e}", queue.display()),
+                    ));
+                }
+            }
+        }
+        results
+    }
+
+    /// Takes the spool for this process: an exclusive lock on `SPOOL/lock`, held until
+    /// the returned value drops. A second relayd on the same spool is refused here,
+    /// before it touches anything (`prepare` needs the lock).
+    pub fn lock(&self) -> std::io::Result<SpoolLock> {
+        self.ensure_dirs()?;
+        lock_exclusive(&self.dir.join("lock"), &self.dir)
     }
 
     /// The envelopes of every queued message, oldest first.
@@ -303,8 +451,9 @@ mod tests {
         let spool = Spool::new(dir.path());
         fs::create_dir_all(dir.path().join("tmp")).unwrap();
         fs::write(dir.path().join("tmp/stale"), "half").unwrap();
-        assert_eq!(spool.prepare().unwrap(), 1);
-        let env = Envelope {
+        let lock = spool.lock().unwrap();
+        assert_eq!(spool.prepare(&lock).unwrap(), 1);
+        let mut env = Envelope {
             id: new_id(),
             received: 1,
             client: "192.0.2.7".parse().unwrap(),
@@ -315,7 +464,7 @@ mod tests {
             size: 0,
         };
         let body = b"Subject: x\r\n\r\nhello\r\n";
-        spool.write(&env, body).unwrap();
+        spool.write(&mut env, body).unwrap();
         let listed = spool.list().unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].helo, "evil??helo");
@@ -325,5 +474,87 @@ mod tests {
         assert_eq!(b, body);
         assert_eq!(e.user.as_deref(), Some("alice"));
         assert_ne!(new_id(), new_id());
+    }
+
+    fn envelope(id: &str) -> Envelope {
+        Envelope {
+            id: id.into(),
+            received: 1,
+            client: "192.0.2.7".parse().unwrap(),
+            helo: "h".into(),
+            user: None,
+            mail_from: "<a@example.net>".into(),
+            rcpt_to: vec!["<b@example.com>".into()],
+            size: 0,
+        }
+    }
+
+    fn ready(spool: &Spool, id: &str, body: &[u8]) {
+        let mut env = envelope(id);
+        let mut p = spool.begin(&mut env).unwrap();
+        assert_eq!(env.id, id);
+        p.file.write_all(body).unwrap();
+        p.finish(body.len() as u64).unwrap();
+    }
+
+    #[test]
+    fn a_queue_file_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path());
+        spool.ensure_dirs().unwrap();
+        ready(&spool, "SAME", b"first");
+        assert!(spool.publish(&["SAME".to_string()])[0].is_ok());
+        ready(&spool, "SAME", b"second");
+        let r = spool.publish(&["SAME".to_string()]);
+        let e = r[0].as_ref().expect_err("a collision must fail");
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists, "{e}");
+        assert_eq!(spool.read("SAME").unwrap().1, b"first");
+        // begin draws a new id rather than reuse one still in tmp/.
+        let mut env = envelope("SAME");
+        let p = spool.begin(&mut env).unwrap();
+        assert_ne!(env.id, "SAME");
+        p.abandon();
+    }
+
+    #[test]
+    fn one_failure_in_a_batch_is_that_message_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path());
+        spool.ensure_dirs().unwrap();
+        ready(&spool, "A", b"a");
+        ready(&spool, "C", b"c");
+        let ids = ["A", "GONE", "C"].map(String::from);
+        let r = spool.publish(&ids);
+        assert!(r[0].is_ok() && r[1].is_err() && r[2].is_ok(), "{r:?}");
+        let queued: Vec<String> = spool.list().unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(queued, ["A", "C"]);
+    }
+
+    #[test]
+    fn ids_are_unique_and_ordered() {
+        let ids: Vec<String> = (0..10_000).map(|_| new_id()).collect();
+        let set: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(set.len(), ids.len());
+        assert!(ids
+            .iter()
+            .all(|i| i.len() == 28 && i.chars().all(|c| c.is_ascii_hexdigit())));
+    }
+
+    #[test]
+    fn a_second_holder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path());
+        let held = spool.lock().unwrap();
+        // flock is per open file description: a second open in this process conflicts
+        // just as another process would.
+        let e = spool.lock().expect_err("the spool is held");
+        assert!(e.to_string().contains("in use by another relayd"), "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("pid {}", std::process::id())),
+            "{e}"
+        );
+        drop(held);
+        assert!(spool.lock().is_ok());
     }
 }

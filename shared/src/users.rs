@@ -88,6 +88,64 @@ pub fn scheme(hash: &str) -> &'static str {
     }
 }
 
+/// The users of one store snapshot, as relayd and `relayctl relay check` both see them:
+/// names are compared case-insensitively (an AUTH login and a local part alike), and a
+/// user with a hash no password can match (`*`) exists as a mailbox but cannot log in.
+#[derive(Debug, Clone, Default)]
+pub struct Users {
+    /// Lowercased name to stored hash.
+    by_name: std::collections::HashMap<String, String>,
+}
+
+impl Users {
+    /// Every `/users/NAME` with a `passwd` value.
+    pub fn from_domain(domain: &crate::store::Domain) -> Users {
+        let mut by_name = std::collections::HashMap::new();
+        if let Ok(dir) = domain.lookup(USERS_DIR) {
+            for u in domain.children(dir.id) {
+                if let (Some(name), Some(hash)) =
+                    (u.name(), u.values(PASSWD).and_then(|v| v.first()))
+                {
+                    by_name.insert(Users::canonical(name), hash.clone());
+                }
+            }
+        }
+        Users { by_name }
+    }
+
+    /// The form a user name is known by once it has logged in (and in logs, headers and
+    /// the policy's reasons).
+    pub fn canonical(name: &str) -> String {
+        name.to_ascii_lowercase()
+    }
+
+    /// The stored hash of `name`, for a password check.
+    pub fn hash(&self, name: &str) -> Option<&str> {
+        self.by_name
+            .get(&Users::canonical(name))
+            .map(String::as_str)
+    }
+
+    /// Whether some password could log `name` in.
+    pub fn can_log_in(&self, name: &str) -> bool {
+        self.hash(name).is_some_and(|h| scheme(h) != "unusable")
+    }
+
+    /// Whether mail for the local part `local_part` of one of our domains has a mailbox:
+    /// a user of that name, or `postmaster` (RFC 5321 4.5.1 requires it).
+    pub fn is_mailbox(&self, local_part: &str) -> bool {
+        local_part.eq_ignore_ascii_case("postmaster") || self.hash(local_part).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,12 +59,12 @@ def test_refused_recipients_hit_the_error_limit(relayd):
         codes = []
         started = time.monotonic()
         for i in range(40):
-            code = r.cmd(f"RCPT TO:<nobody{i}@example.com>").code
+            code = r.cmd(f"RCPT TO:<bob{i}@remote.example>").code
             codes.append(code)
             if code == 421:
                 break
         # The 20th refusal is followed by 421 and the end of the session.
-        assert codes[:20] == [550] * 20, codes
+        assert codes[:20] == [554] * 20, codes
         assert codes[-1] == 421 and len(codes) == 21, codes
         # Past the soft limit (10) each refusal waited about a second.
         assert time.monotonic() - started >= 8

@@ -200,18 +200,34 @@ def test_auth_only_after_starttls_unless_allowed(module_relayd):
 
 
 def test_unknown_local_user_gets_550_5_1_1(module_relayd):
+    """Told at RCPT to a trusted client; an untrusted one gets the answer an existing
+    user gets, and its message is refused at DATA (shared::decision)."""
     d = module_relayd
     d.set_flags(1, 0)
-    for source in (TRUSTED, OTHER):
-        c = d.smtp(source)
-        try:
-            c.ehlo("client.test")
-            code, text = attempt(d, c, "nobody@example.com")
-            assert code == 550 and text.startswith("5.1.1"), (source, code, text)
-            code, text = attempt(d, c, "postmaster@example.com")
-            assert code == 250, (source, code, text)
-        finally:
-            c.close()
+    c = d.smtp(TRUSTED)
+    try:
+        c.ehlo("client.test")
+        code, text = attempt(d, c, "nobody@example.com")
+        assert code == 550 and text.startswith("5.1.1"), (code, text)
+        code, text = attempt(d, c, "postmaster@example.com")
+        assert code == 250, (code, text)
+    finally:
+        c.close()
+    with d.raw(OTHER) as r:
+        r.reply()
+        r.cmd("EHLO client.test")
+        assert r.cmd("MAIL FROM:<s@remote.example>").code == 250
+        known = r.cmd(f"RCPT TO:<{LOCAL_RCPT}>")
+        unknown = r.cmd("RCPT TO:<nobody@example.com>")
+        assert (known.code, known.lines) == (unknown.code, unknown.lines) == (250, ["250 2.1.5 Ok"])
+        data = r.cmd("DATA")
+        assert data.code == 550 and data.lines[0].startswith("550 5.1.1 <nobody@example.com>"), data
+        # The transaction is over; a new one without the unknown user goes through.
+        assert r.cmd("MAIL FROM:<s@remote.example>").code == 250
+        assert r.cmd(f"RCPT TO:<{LOCAL_RCPT}>").code == 250
+        assert r.cmd("DATA").code == 354
+        r.send(message().encode() + b".\r\n")
+        assert r.reply().code == 250
 
 
 def test_submission_listener_requires_auth(module_relayd):

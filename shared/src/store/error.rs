@@ -50,6 +50,9 @@ pub enum StoreError {
         position: Position,
         reason: String,
     },
+    /// Every directory id (or the serial) has been used: the store cannot grow.
+    #[error("{what} exhausted: the store has used every {what} up to {max} (dump it with nidump and load it into a new store to renumber)")]
+    Exhausted { what: &'static str, max: u64 },
     #[error("{}: {source}", file.display())]
     Io {
         file: PathBuf,

@@ -244,7 +244,9 @@ pub fn decode(bytes: &[u8], file: &Path) -> Result<Domain> {
         return Err(corrupt("the root directory does not have id 0".into()));
     }
     if let Some(max) = dirs.keys().max() {
-        next_id = next_id.max(max + 1);
+        // A file may claim the last id: then no new directory can be made (see
+        // `Domain::new_dir`), rather than an id wrapping round to the root's.
+        next_id = next_id.max(max.saturating_add(1));
     }
     Ok(Domain::from_parts(dirs, next_id, serial))
 }
@@ -457,6 +459,55 @@ mod tests {
         assert!(
             text.contains("root.properties[0].values[0]: not a string"),
             "{text}"
+        );
+    }
+
+    /// A store file whose ids (or serial) are at the top of their range: a write that
+    /// needs a new directory is refused and the file stays as it was; nothing wraps to
+    /// the root's id 0.
+    #[test]
+    fn ids_and_serial_at_their_maximum_never_wrap() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let file = |next_id: u64, child_id: u64, serial: u64| {
+            format!(
+                r#"<?xml version="1.0"?><plist version="1.0"><dict><key>format</key><string>relay-store</string><key>version</key><integer>1</integer><key>serial</key><integer>{serial}</integer><key>next_id</key><integer>{next_id}</integer><key>root</key><dict><key>id</key><integer>0</integer><key>properties</key><array><dict><key>key</key><string>name</string><key>values</key><array><string>root</string></array></dict></array><key>children</key><array><dict><key>id</key><integer>{child_id}</integer><key>properties</key><array><dict><key>key</key><string>name</string><key>values</key><array><string>top</string></array></dict></array><key>children</key><array/></dict></array></dict></dict></plist>"#
+            )
+        };
+        for (next_id, child) in [(u64::from(u32::MAX), 5), (1, u64::from(u32::MAX))] {
+            let text = file(next_id, child, 7);
+            fs::write(store.file(), &text).unwrap();
+            let err = store
+                .update(|d| d.create("/new").map(drop))
+                .expect_err("no id is left");
+            assert!(matches!(err, StoreError::Exhausted { .. }), "{err}");
+            assert!(err.to_string().contains("directory id exhausted"), "{err}");
+            assert_eq!(fs::read_to_string(store.file()).unwrap(), text, "untouched");
+            // Edits that need no new directory still work, and the root is intact.
+            store
+                .update(|d| {
+                    let id = d.create("/top")?;
+                    d.create_prop(id, "k", vec!["v".into()])
+                })
+                .unwrap();
+            let d = store.load().unwrap();
+            assert_eq!(d.lookup("/top").unwrap().values("k").unwrap(), ["v"]);
+            assert_eq!(
+                d.dir(super::super::tree::ROOT).unwrap().name(),
+                Some("root")
+            );
+        }
+        fs::write(store.file(), file(10, 5, u64::MAX)).unwrap();
+        store
+            .update(|d| {
+                let id = d.create("/top")?;
+                d.create_prop(id, "k", vec!["w".into()])
+            })
+            .unwrap();
+        assert_eq!(
+            store.load().unwrap().serial(),
+            u64::MAX,
+            "saturates, never wraps"
         );
     }
 }

@@ -138,8 +138,10 @@ impl Domain {
         self.dirty
     }
 
+    /// Counts one more write. A serial at `u64::MAX` stays there (a store file can claim
+    /// it; wrapping to 0 would make every reader think the store went back in time).
     pub(crate) fn commit_serial(&mut self) {
-        self.serial += 1;
+        self.serial = self.serial.saturating_add(1);
         self.dirty = false;
     }
 
@@ -231,8 +233,16 @@ impl Domain {
             .ok_or(StoreError::NoDirectory { path })
     }
 
-    fn new_dir(&mut self, parent: DirId, properties: Vec<Property>) -> DirId {
+    /// Ids run from 1 to `DirId::MAX - 1`; past that a new directory is refused, never
+    /// given a wrapped id (0 is the root, which it would overwrite).
+    fn new_dir(&mut self, parent: DirId, properties: Vec<Property>) -> Result<DirId> {
         let id = self.next_id;
+        if id == DirId::MAX || self.dirs.contains_key(&id) {
+            return Err(StoreError::Exhausted {
+                what: "directory id",
+                max: u64::from(DirId::MAX - 1),
+            });
+        }
         self.next_id += 1;
         self.dirs.insert(
             id,
@@ -247,7 +257,7 @@ impl Domain {
             p.children.push(id);
         }
         self.dirty = true;
-        id
+        Ok(id)
     }
 
     /// `-create`: makes the directory and any missing parents; a no-op if it exists.
@@ -274,7 +284,7 @@ impl Domain {
                         key: step.key.clone(),
                         values: vec![step.value.clone()],
                     }];
-                    self.new_dir(at, props)
+                    self.new_dir(at, props)?
                 }
             };
         }
@@ -284,7 +294,7 @@ impl Domain {
     /// Adds a child directory with these properties, whatever its name; used by niload.
     pub fn add_child(&mut self, parent: DirId, properties: Vec<Property>) -> Result<DirId> {
         self.writable(parent, None)?;
-        Ok(self.new_dir(parent, properties))
+        self.new_dir(parent, properties)
     }
 
     /// `-destroy`: removes the directory and everything below it.

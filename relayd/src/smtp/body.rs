@@ -40,7 +40,11 @@ pub async fn read_body<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin>(
     idle: Duration,
     total: Duration,
 ) -> Result<Body, BodyError> {
-    let deadline = tokio::time::Instant::now() + total;
+    // Saturating: the settings cap timeouts, but a deadline must never be able to panic.
+    let now = tokio::time::Instant::now();
+    let deadline = now
+        .checked_add(total)
+        .unwrap_or_else(|| now + Duration::from_secs(365 * 86_400));
     let mut line: Vec<u8> = Vec::with_capacity(1024);
     let mut size: u64 = 0;
     let mut bare = false;
