@@ -90,7 +90,9 @@ pub fn rcpt(req: &Request<'_>, recipient: &str) -> RcptDecision {
         unknown_user: None,
         guarded: false,
     };
-    if d.accept && req.role == Role::Submission && req.user.is_none() {
+    // The listener's rule comes first: a submission port answers 530 to every client
+    // that has not authenticated, whatever the table would have said (as at MAIL).
+    if req.role == Role::Submission && req.user.is_none() {
         out.accept = false;
         (out.code, out.enhanced, out.rule) = (530, "5.7.0", "auth_required");
         out.reply = "530 5.7.0 Authentication required".into();
@@ -215,6 +217,10 @@ mod tests {
         assert!(d.accept);
         let d = ask(&s, Role::Smtp, Some(&t), None, "bob@remote.example");
         assert!(d.accept);
+        // Found by the differential test: an untrusted client on a submission port
+        // gets the port's 530, not the table's 554.
+        let d = ask(&s, Role::Submission, None, None, "bob@remote.example");
+        assert_eq!((d.code, d.enhanced), (530, "5.7.0"));
     }
 
     #[test]

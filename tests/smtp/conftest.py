@@ -7,6 +7,7 @@ own dnsmasq on a loopback port.
 """
 
 import base64
+import contextlib
 import json
 import os
 import plistlib
@@ -195,6 +196,41 @@ def b64(s):
     return base64.b64encode(s).decode()
 
 
+DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+
+
+@contextlib.contextmanager
+def dnsmasq(workdir, records, zones):
+    """A dnsmasq on a loopback port answering only `records` (dnsmasq options such as
+    `--host-record=...`) and authoritative for `zones`; yields the port. Skips when
+    dnsmasq is not installed. Never forwards anything to the machine's resolver."""
+    if not os.path.exists(DNSMASQ):
+        pytest.skip("dnsmasq is not installed (apt-get install -y dnsmasq)")
+    port = free_port()
+    log_path = Path(workdir) / f"dnsmasq-{port}.log"
+    log = open(log_path, "wb")
+    p = subprocess.Popen(
+        [
+            DNSMASQ, "--no-daemon", f"--port={port}", "--listen-address=127.0.0.1",
+            "--bind-interfaces", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
+            "--pid-file=", "--user=root", *[f"--local=/{z}/" for z in zones], *records,
+        ],
+        stdout=log, stderr=log,
+    )
+    log.close()
+    time.sleep(0.3)
+    assert p.poll() is None, log_path.read_text()
+    try:
+        yield port
+    finally:
+        p.terminate()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
+
+
 # ---------------------------------------------------------------------------------------
 # the daemon
 
@@ -209,6 +245,8 @@ class Relayd:
         self.log_path = root / f"{name}.log"
         self.proc = None
         self.logs = []
+        # Words run before relayd's own (a tracer such as strace).
+        self.prefix = []
 
     # -- relayctl
     def ctl(self, *args, input=None, check=True, timeout=120):
@@ -316,7 +354,7 @@ class Relayd:
         env = dict(os.environ)
         env.setdefault("RELAYD_LOG", "info")
         self.proc = subprocess.Popen(
-            [str(RELAYD), "--store", str(self.store)],
+            [*self.prefix, str(RELAYD), "--store", str(self.store)],
             stdout=log,
             stderr=log,
             stdin=subprocess.DEVNULL,

@@ -17,9 +17,7 @@ import time
 
 import pytest
 
-from conftest import REMOTE_RCPT, free_port
-
-DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+from conftest import REMOTE_RCPT, dnsmasq
 
 RECORDS = [
     # name, address: A and the matching PTR
@@ -40,31 +38,8 @@ RECORDS = [
 
 @pytest.fixture
 def dns_port(tmp_path):
-    import os
-
-    if not os.path.exists(DNSMASQ):
-        pytest.skip("dnsmasq is not installed (apt-get install -y dnsmasq)")
-    port = free_port()
-    log = open(tmp_path / "dnsmasq.log", "wb")
-    p = subprocess.Popen(
-        [
-            DNSMASQ, "--no-daemon", f"--port={port}", "--listen-address=127.0.0.1",
-            "--bind-interfaces", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
-            "--pid-file=", "--user=root", "--local=/example.org/",
-            "--local=/in-addr.arpa/", "--local=/attacker.example/", *RECORDS,
-        ],
-        stdout=log, stderr=log,
-    )
-    log.close()
-    time.sleep(0.3)
-    assert p.poll() is None, (tmp_path / "dnsmasq.log").read_text()
-    yield port
-    p.terminate()
-    try:
-        p.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait(timeout=5)
+    with dnsmasq(tmp_path, RECORDS, zones=["example.org", "in-addr.arpa", "attacker.example"]) as port:
+        yield port
 
 
 def rcpt_code(d, source):
@@ -136,3 +111,45 @@ def test_name_entry_added_live(relayd_factory, dns_port):
     d.write("relay", "add", "trusted.example.org")
     assert rcpt_code(d, "127.0.0.6") == 250
     assert rcpt_code(d, "127.0.0.7") == 554
+
+
+@pytest.fixture
+def silent_dns():
+    """A DNS server that never answers: UDP queries are read by nobody, TCP connections
+    wait in the backlog. Every lookup through it runs into dns_timeout."""
+    import socket
+
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    port = udp.getsockname()[1]
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.bind(("127.0.0.1", port))
+    tcp.listen(64)
+    yield port
+    udp.close()
+    tcp.close()
+
+
+def test_reloads_never_wait_on_dns(relayd_factory, silent_dns):
+    """A list that holds a name whose lookups take dns_timeout (6 s): address entries
+    added or removed meanwhile take effect at once."""
+    d = relayd_factory(dns_servers=f"127.0.0.1:{silent_dns}", dns_timeout=6)
+    d.write("--force", "relay", "add", "slow.example.org", wait=False)
+    d.wait_enforced()
+    for client, action, want in (("127.0.0.3", "add", 250), ("127.0.0.3", "remove", 554)):
+        started = time.monotonic()
+        d.ctl("relay", action, client)
+        d.wait_enforced(timeout=5)
+        code = rcpt_code(d, client)
+        took = time.monotonic() - started
+        assert code == want, (action, code, d.log_tail(20))
+        assert took < 2.0, f"relay {action} took {took:.1f} s to take effect: it waited on DNS"
+    # Once the name has failed, --wait for an address change does not wait on DNS either.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not d.status_raw()["refused_entries"]:
+        time.sleep(0.1)
+    assert d.status_raw()["refused_entries"], "the silent name never timed out"
+    started = time.monotonic()
+    d.ctl("relay", "add", "--wait", "127.0.0.4")
+    assert time.monotonic() - started < 2.0
+    assert rcpt_code(d, "127.0.0.4") == 250
