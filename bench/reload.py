@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Store-write-to-enforced delay of relayd (DESIGN.md bar: p95 < 200 ms).
+"""Store-write-to-enforced delay of relayd (bar: p95 < 200 ms).
 
 Each trial adds a new trusted address with `relayctl relay add` (no --wait, no signal),
 then, from the moment relayctl returns, probes relayd over SMTP from that address until

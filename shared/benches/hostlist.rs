@@ -1,4 +1,4 @@
-//! Backs the claim in DESIGN.md that a trusted-list lookup costs O(log n): lookups in
+//! Backs the claim (ARCHITECTURE.md, "Host entries") that a trusted-list lookup costs O(log n): lookups in
 //! lists of 10 to 1,000,000 entries, and the cost of compiling 100,000 entries.
 //!
 //! Run: `cargo bench -p shared --bench hostlist`
@@ -80,7 +80,7 @@ fn probes(list: &[String], n: usize, rng: &mut XorShift) -> Vec<IpAddr> {
 
 /// `lookup`: the relay's case. A relay's clients are a population (its LAN, its users,
 /// the MTAs that send it mail), met again and again: 1,024 distinct clients here, half of
-/// them on the list, looked up in turn. This is the bar in DESIGN.md (1,000,000 entries
+/// them on the list, looked up in turn. This is the project's bar (1,000,000 entries
 /// cost < 2x 10 entries).
 ///
 /// `lookup_cold`: every lookup a different random address over the whole list (a

@@ -1,4 +1,4 @@
-"""DESIGN.md's policy table, row by row, with real SMTP clients: a trusted host
+"""ARCHITECTURE.md's policy table, row by row, with real SMTP clients: a trusted host
 (127.0.0.2, on open_relay_addr_list), an authenticated client (127.0.0.9 after STARTTLS
 and AUTH PLAIN or LOGIN) and any other client (127.0.0.9), each sending to a local
 (alice@example.com) and a remote (bob@remote.example) recipient. Settings change live

@@ -1,4 +1,4 @@
-//! The host entry grammar (DESIGN.md, "Host entry grammar"): text in, [`Entry`] or a
+//! The host entry grammar (ARCHITECTURE.md, "Host entries"): text in, [`Entry`] or a
 //! [`Reason`] out.
 //!
 //! The parser is strict on purpose: an entry that is ambiguous (`010.0.0.1`: octal or

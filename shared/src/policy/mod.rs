@@ -1,8 +1,8 @@
 //! The relay policy: for one recipient, accept it or refuse it, and say why.
 //!
-//! This is the decision table of DESIGN.md ("The policy") as one pure function,
-//! [`decide`], so that `relayd` (at every `RCPT`) and `relayctl relay check` can never
-//! disagree: both type the settings from the store, ask the host list whether the client
+//! This is the decision table of ARCHITECTURE.md ("One decision, two callers") as one
+//! pure function, [`decide`], which `crate::decision::rcpt` wraps for `relayd` (at every
+//! `RCPT`) and `relayctl relay check` alike: both type the settings from the store, ask the host list whether the client
 //! is trusted, and call the same code. The answer carries the SMTP reply *and* a reason
 //! naming the rule and the host-list entry that fired (or why none did), for the one log
 //! line per decision and for the administrator asking "why was this refused?".
@@ -147,7 +147,7 @@ impl Decision {
     }
 }
 
-/// Decide one recipient: DESIGN.md's table, exactly.
+/// Decide one recipient: ARCHITECTURE.md's table, exactly.
 ///
 /// | R | A | client | local recipient | remote recipient |
 /// | - | - | ------ | --------------- | ---------------- |
