@@ -146,8 +146,33 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
-    /// List queued messages: id, size, client, sender and recipients
+    /// List queued messages with each recipient's state, attempts, last reply and next retry
     List,
+    /// One queued message: its envelope, each recipient's state, and its headers
+    Show {
+        /// The queue id
+        id: String,
+    },
+    /// Try every queued message now, or only ID (asks the running relayd)
+    Flush {
+        /// The queue id
+        id: Option<String>,
+    },
+    /// Keep ID queued without delivering it until it is released
+    Hold {
+        /// The queue id
+        id: String,
+    },
+    /// Deliver a held message again
+    Release {
+        /// The queue id
+        id: String,
+    },
+    /// Remove ID from the queue without delivering it or bouncing it
+    Delete {
+        /// The queue id
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use shared::queue_state::{self, MessageState};
 use shared::settings::DaemonSettings;
 use shared::spool::Spool;
 
@@ -17,12 +18,21 @@ fn daemon_settings(ctx: &Context) -> anyhow::Result<DaemonSettings> {
     Ok(DaemonSettings::from_domain(&domain, &ctx.cli.store)?)
 }
 
+/// The control socket. A store that does not load must not hide the running daemon
+/// (it shows what it enforces and why the store failed): then the default place is
+/// asked, with a warning.
 fn socket(ctx: &Context) -> anyhow::Result<PathBuf> {
-    Ok(daemon_settings(ctx)?.control_socket)
+    match daemon_settings(ctx) {
+        Ok(d) => Ok(d.control_socket),
+        Err(e) => {
+            eprintln!("relayctl: warning: the store does not load ({e:#}); asking relayd on the default control socket");
+            Ok(ctx.cli.store.join("relayd.sock"))
+        }
+    }
 }
 
-/// Asks relayd for its status document.
-pub fn ask_status(path: &std::path::Path) -> anyhow::Result<Value> {
+/// Sends one request line and reads the JSON answer.
+fn ask(path: &std::path::Path, request: &str) -> anyhow::Result<Value> {
     let not_running = |e: std::io::Error| {
         Failure::new(
             1,
@@ -34,12 +44,50 @@ pub fn ask_status(path: &std::path::Path) -> anyhow::Result<Value> {
     };
     let mut stream = UnixStream::connect(path).map_err(not_running)?;
     stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
+        .set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(not_running)?;
-    stream.write_all(b"status\n").map_err(not_running)?;
+    stream
+        .write_all(format!("{}\n", request.trim()).as_bytes())
+        .map_err(not_running)?;
     let mut text = String::new();
     stream.read_to_string(&mut text).map_err(not_running)?;
     Ok(serde_json::from_str(&text)?)
+}
+
+/// `queue flush|hold|release|delete`: asks the running relayd.
+pub fn queue_request(ctx: &Context, request: &str) -> anyhow::Result<i32> {
+    let v = ask(&socket(ctx)?, request)?;
+    if let Some(e) = v["error"].as_str() {
+        return Err(Failure::new(1, e.to_string()).into());
+    }
+    if ctx.json() {
+        output::json(&v)?;
+    } else {
+        output::print(&format!("{}\n", v["ok"].as_str().unwrap_or("done")))?;
+    }
+    Ok(0)
+}
+
+/// Seconds since the epoch as ISO 8601 and how long ago (or until), for people.
+fn when(secs: u64) -> String {
+    let now = shared::spool::now_secs();
+    let iso = time::OffsetDateTime::from_unix_timestamp(secs as i64)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| secs.to_string());
+    if secs <= now {
+        format!("{iso} ({} ago)", human_secs(now - secs))
+    } else {
+        format!("{iso} (in {})", human_secs(secs - now))
+    }
+}
+
+/// Asks relayd for its status document.
+pub fn ask_status(path: &std::path::Path) -> anyhow::Result<Value> {
+    ask(path, "status")
 }
 
 fn human_secs(secs: u64) -> String {
@@ -73,9 +121,9 @@ pub fn status(ctx: &Context) -> anyhow::Result<i32> {
     );
     let r = &v["last_reload"];
     out.push_str(&format!(
-        "last reload: serial {} at {} (unix time), {} ms{}\n",
+        "last reload: serial {} at {}, {} ms{}\n",
         r["serial"].as_u64().unwrap_or(0),
-        r["time"].as_u64().unwrap_or(0),
+        when(r["time"].as_u64().unwrap_or(0)),
         r["duration_ms"].as_u64().unwrap_or(0),
         match (r["error"].as_str(), r["applied"].as_bool()) {
             (Some(e), Some(true)) => format!(", applied with errors: {e}"),
@@ -93,6 +141,25 @@ pub fn status(ctx: &Context) -> anyhow::Result<i32> {
         n("accepted_local"),
         n("relayed"),
         n("messages_queued"),
+    ));
+    let by_state = v["queue_recipients"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, c)| format!("{c} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "queue: {} in the spool{}{}\ndelivery: {} delivered, {} deferred, {} bounced, {} bounces sent\n",
+        output::plural(n("queue_messages"), "message", "messages"),
+        if by_state.is_empty() { String::new() } else { format!(" ({by_state})") },
+        if v["delivery_hold"].as_bool() == Some(true) { "; delivery on hold (delivery hold)" } else { "" },
+        n("delivered"),
+        n("deferred"),
+        n("bounced"),
+        n("bounces_sent"),
     ));
     if let Some(refused) = v["refused"].as_object().filter(|m| !m.is_empty()) {
         let parts: Vec<String> = refused.iter().map(|(k, c)| format!("{k} {c}")).collect();
@@ -159,17 +226,27 @@ pub fn wait(ctx: &Context) -> anyhow::Result<()> {
 }
 
 pub fn queue_list(ctx: &Context) -> anyhow::Result<i32> {
-    let spool = Spool::new(daemon_settings(ctx)?.spool_dir);
+    let spool_dir = daemon_settings(ctx)?.spool_dir;
+    let spool = Spool::new(&spool_dir);
     let queued = spool
         .list()
         .map_err(|e| Failure::new(199, format!("spool {}: {e}", spool.dir().display())))?;
+    let states: Vec<MessageState> = queued
+        .iter()
+        .map(|e| {
+            queue_state::load(&spool_dir, &e.id, &e.rcpt_to)
+                .unwrap_or_else(|_| MessageState::fresh(&e.rcpt_to))
+        })
+        .collect();
     if ctx.json() {
         let rows: Vec<Value> = queued
             .iter()
-            .map(|e| {
+            .zip(&states)
+            .map(|(e, st)| {
                 serde_json::json!({
                     "id": e.id, "received": e.received, "client": e.client.to_string(),
                     "helo": e.helo, "user": e.user, "from": e.mail_from, "to": e.rcpt_to, "size": e.size,
+                    "held": st.held, "recipients": st.recipients,
                 })
             })
             .collect();
@@ -177,21 +254,84 @@ pub fn queue_list(ctx: &Context) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let mut out = String::new();
-    for e in &queued {
+    for (e, st) in queued.iter().zip(&states) {
         out.push_str(&format!(
-            "{}  {:>8}  {}  {} -> {}\n",
+            "{}  {:>8}  {}  {}  from {}{}\n",
             e.id,
             e.size,
+            when(e.received),
             e.client,
             e.mail_from,
-            e.rcpt_to.join(", ")
+            if st.held { "  HELD" } else { "" }
         ));
+        for r in &st.recipients {
+            out.push_str(&format!("    {} {}", r.rcpt, r.state.as_str()));
+            if r.attempts > 0 {
+                out.push_str(&format!(
+                    ", {} attempt{}",
+                    r.attempts,
+                    if r.attempts == 1 { "" } else { "s" }
+                ));
+            }
+            if r.state == queue_state::RcptState::Deferred {
+                out.push_str(&format!(", next {}", when(r.next_attempt)));
+            }
+            if let Some(reply) = &r.last_reply {
+                out.push_str(&format!("\n      last: {reply}"));
+            }
+            out.push('\n');
+        }
     }
     out.push_str(&format!(
         "{} message{} queued\n",
         queued.len(),
         if queued.len() == 1 { "" } else { "s" }
     ));
+    output::print(&out)?;
+    Ok(0)
+}
+
+pub fn queue_show(ctx: &Context, id: &str) -> anyhow::Result<i32> {
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(Failure::new(1, format!("{id:?} is not a queue id")).into());
+    }
+    let spool_dir = daemon_settings(ctx)?.spool_dir;
+    let (env, body) = Spool::new(&spool_dir)
+        .read(id)
+        .map_err(|e| Failure::new(1, format!("no message {id} in the queue ({e})")))?;
+    let st = queue_state::load(&spool_dir, id, &env.rcpt_to)
+        .unwrap_or_else(|_| MessageState::fresh(&env.rcpt_to));
+    let end = body
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(body.len(), |i| i + 2);
+    let headers = String::from_utf8_lossy(&body[..end]).replace("\r\n", "\n");
+    if ctx.json() {
+        output::json(&serde_json::json!({
+            "id": env.id, "received": env.received, "client": env.client.to_string(), "helo": env.helo,
+            "user": env.user, "from": env.mail_from, "size": env.size, "held": st.held,
+            "recipients": st.recipients, "headers": headers,
+        }))?;
+        return Ok(0);
+    }
+    let mut out = format!(
+        "id:       {}\nreceived: {}\nclient:   {} (HELO {})\nuser:     {}\nfrom:     {}\nsize:     {}\nheld:     {}\n",
+        env.id, when(env.received), env.client, env.helo, env.user.as_deref().unwrap_or("-"), env.mail_from, env.size, st.held
+    );
+    for r in &st.recipients {
+        out.push_str(&format!(
+            "to:       {} {}, {} attempts{}\n",
+            r.rcpt,
+            r.state.as_str(),
+            r.attempts,
+            r.last_reply
+                .as_deref()
+                .map(|l| format!(", last: {l}"))
+                .unwrap_or_default()
+        ));
+    }
+    out.push('\n');
+    out.push_str(&headers);
     output::print(&out)?;
     Ok(0)
 }

@@ -82,6 +82,19 @@ fn run_command(ctx: &Context) -> anyhow::Result<i32> {
         Command::Show => show::run(ctx),
         Command::Status => daemon::status(ctx),
         Command::Queue(cli::QueueCommand::List) => daemon::queue_list(ctx),
+        Command::Queue(cli::QueueCommand::Show { id }) => daemon::queue_show(ctx, id),
+        Command::Queue(cli::QueueCommand::Flush { id }) => {
+            daemon::queue_request(ctx, &format!("flush {}", id.as_deref().unwrap_or("")))
+        }
+        Command::Queue(cli::QueueCommand::Hold { id }) => {
+            daemon::queue_request(ctx, &format!("hold {id}"))
+        }
+        Command::Queue(cli::QueueCommand::Release { id }) => {
+            daemon::queue_request(ctx, &format!("release {id}"))
+        }
+        Command::Queue(cli::QueueCommand::Delete { id }) => {
+            daemon::queue_request(ctx, &format!("delete {id}"))
+        }
         verb => niutil::run(ctx, verb),
     }
 }

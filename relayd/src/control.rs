@@ -1,5 +1,7 @@
-//! The control socket `relayctl status` talks to: one line in (`status`), one JSON
-//! document out. It only reports; nothing sent here changes the daemon.
+//! The control socket `relayctl status` and `relayctl queue` talk to: one line in, one
+//! JSON document out. `status` reports; `flush [ID]`, `hold ID`, `release ID` and
+//! `delete ID` act on the queue (the socket is 0660 in the store's 0750 folder: only
+//! the administrator's group reaches it). Nothing sent here changes the settings.
 
 use std::os::unix::fs::PermissionsExt;
 use std::sync::atomic::Ordering;
@@ -35,12 +37,40 @@ struct Status {
     accepted_local: u64,
     relayed: u64,
     messages_queued: u64,
+    /// Messages in the queue now, and their recipients by state.
+    queue_messages: usize,
+    queue_recipients: std::collections::BTreeMap<String, usize>,
+    delivered: u64,
+    deferred: u64,
+    bounced: u64,
+    bounces_sent: u64,
+    delivery_hold: bool,
     refused: std::collections::BTreeMap<String, u64>,
     last_reload: ReloadStatus,
 }
 
+/// Messages in the spool and their recipients by state (pending when never tried).
+fn queue_counts(spool: &std::path::Path) -> (usize, std::collections::BTreeMap<String, usize>) {
+    let mut by_state = std::collections::BTreeMap::new();
+    let envelopes = shared::spool::Spool::new(spool).list().unwrap_or_default();
+    for env in &envelopes {
+        let state = shared::queue_state::load(spool, &env.id, &env.rcpt_to)
+            .unwrap_or_else(|_| shared::queue_state::MessageState::fresh(&env.rcpt_to));
+        for r in &state.recipients {
+            let word = if state.held {
+                "held".to_string()
+            } else {
+                r.state.as_str().to_string()
+            };
+            *by_state.entry(word).or_default() += 1;
+        }
+    }
+    (envelopes.len(), by_state)
+}
+
 fn status(shared: &Shared, listeners: &Listeners) -> Status {
     let a = shared.current();
+    let queue = queue_counts(&a.daemon.spool_dir);
     let names = shared.names.load_full();
     let c = a.hosts.counts();
     let stats = &shared.stats;
@@ -69,6 +99,13 @@ fn status(shared: &Shared, listeners: &Listeners) -> Status {
         accepted_local: stats.accepted_local.load(Ordering::Relaxed),
         relayed: stats.relayed.load(Ordering::Relaxed),
         messages_queued: stats.messages.load(Ordering::Relaxed),
+        queue_messages: queue.0,
+        queue_recipients: queue.1,
+        delivered: stats.delivered.load(Ordering::Relaxed),
+        deferred: stats.deferred.load(Ordering::Relaxed),
+        bounced: stats.bounced.load(Ordering::Relaxed),
+        bounces_sent: stats.bounces_sent.load(Ordering::Relaxed),
+        delivery_hold: a.daemon.delivery_hold,
         refused: stats.refused.lock().map(|m| m.clone()).unwrap_or_default(),
         last_reload: shared.reload.lock().map(|r| r.clone()).unwrap_or_default(),
     }
@@ -105,14 +142,91 @@ pub fn spawn(shared: Arc<Shared>, listeners: Arc<Listeners>) -> anyhow::Result<(
                 )
                 .await;
                 let answer = match (read, line.trim()) {
-                    (Ok(Ok(_)), "status") => serde_json::to_string(&status(&shared, &listeners))
-                        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
-                    _ => "{\"error\":\"unknown request (send `status`)\"}".to_string(),
-                };
+                    (Ok(Ok(_)), "status") => {
+                        let s = Arc::clone(&shared);
+                        let l = Arc::clone(&listeners);
+                        tokio::task::spawn_blocking(move || serde_json::to_value(status(&s, &l)))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|v| v.map_err(|e| e.to_string()))
+                            .unwrap_or_else(|e| serde_json::json!({ "error": e }))
+                    }
+                    (Ok(Ok(_)), request) => queue_request(&shared, request).await,
+                    _ => serde_json::json!({ "error": "no request read" }),
+                }
+                .to_string();
                 let _ = write.write_all(answer.as_bytes()).await;
                 let _ = write.write_all(b"\n").await;
             });
         }
     });
     Ok(())
+}
+
+/// `flush [ID]`, `hold ID`, `release ID`, `delete ID`.
+async fn queue_request(shared: &Arc<Shared>, request: &str) -> serde_json::Value {
+    use crate::state::Wake;
+    let mut words = request.split_whitespace();
+    let (verb, id) = (words.next().unwrap_or(""), words.next().map(str::to_string));
+    let valid = |id: &str| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric());
+    if let Some(id) = &id {
+        if !valid(id) || words.next().is_some() {
+            return serde_json::json!({ "error": "a queue id is letters and digits" });
+        }
+    }
+    let spool = shared.current().daemon.spool_dir.clone();
+    let exists = |id: &str| spool.join("queue").join(id).is_file();
+    match (verb, id) {
+        ("flush", None) => {
+            let _ = shared.queue.send(Wake::Flush(None));
+            serde_json::json!({ "ok": "every queued message is due now" })
+        }
+        ("flush" | "hold" | "release" | "delete", Some(id)) if !exists(&id) => {
+            serde_json::json!({ "error": format!("no message {id} in the queue") })
+        }
+        ("flush", Some(id)) => {
+            let _ = shared.queue.send(Wake::Flush(Some(id.clone())));
+            serde_json::json!({ "ok": format!("{id} is due now") })
+        }
+        ("hold" | "release", Some(id)) => {
+            let held = verb == "hold";
+            let (dir, key) = (spool.clone(), id.clone());
+            let done = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                let (env, _) = shared::spool::Spool::new(&dir).read(&key)?;
+                let mut st = shared::queue_state::load(&dir, &key, &env.rcpt_to)?;
+                st.held = held;
+                shared::queue_state::store(&dir, &key, &st)
+            })
+            .await;
+            match done {
+                Ok(Ok(())) => {
+                    if !held {
+                        let _ = shared.queue.send(Wake::Flush(Some(id.clone())));
+                    }
+                    tracing::info!(id = %id, held, "queue: held or released by the administrator");
+                    serde_json::json!({ "ok": format!("{id} {}", if held { "held" } else { "released" }) })
+                }
+                Ok(Err(e)) => serde_json::json!({ "error": e.to_string() }),
+                Err(e) => serde_json::json!({ "error": e.to_string() }),
+            }
+        }
+        ("delete", Some(id)) => {
+            let (dir, key) = (spool.clone(), id.clone());
+            match tokio::task::spawn_blocking(move || {
+                shared::queue_state::remove_message(&dir, &key)
+            })
+            .await
+            {
+                Ok(Ok(())) => {
+                    tracing::warn!(id = %id, "queue: deleted by the administrator, undelivered recipients dropped without a bounce");
+                    serde_json::json!({ "ok": format!("{id} deleted") })
+                }
+                Ok(Err(e)) => serde_json::json!({ "error": e.to_string() }),
+                Err(e) => serde_json::json!({ "error": e.to_string() }),
+            }
+        }
+        _ => {
+            serde_json::json!({ "error": "unknown request (status, flush [ID], hold ID, release ID, delete ID)" })
+        }
+    }
 }

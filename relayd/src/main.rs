@@ -5,7 +5,10 @@
 mod commit;
 mod conn;
 mod control;
+mod date;
+mod deliver;
 mod listener;
+mod queue;
 mod reload;
 mod smtp;
 mod state;
@@ -131,7 +134,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let active = state::Active::compile(&domain, store.dir())?;
+    let (queue_tx, queue_rx) = tokio::sync::mpsc::unbounded_channel();
     let shared = Arc::new(state::Shared {
+        queue: queue_tx,
         active: ArcSwap::from_pointee(active),
         names: ArcSwap::from_pointee(state::Names::default()),
         store_dir: store.dir().to_path_buf(),
@@ -161,6 +166,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         anyhow::bail!("no listener could be started; see the errors above");
     }
     control::spawn(Arc::clone(&shared), Arc::clone(&listeners))?;
+    tokio::spawn(queue::run(Arc::clone(&shared), queue_rx));
     let _watcher = reload::spawn_triggers(Arc::clone(&shared), Arc::clone(&listeners))?;
     tracing::info!(
         pid = std::process::id(),

@@ -118,6 +118,11 @@ pub struct Stats {
     pub relayed: AtomicU64,
     pub messages: AtomicU64,
     pub refused: Mutex<BTreeMap<String, u64>>,
+    /// Delivery attempts' outcomes, per recipient.
+    pub delivered: AtomicU64,
+    pub deferred: AtomicU64,
+    pub bounced: AtomicU64,
+    pub bounces_sent: AtomicU64,
 }
 
 impl Stats {
@@ -126,6 +131,14 @@ impl Stats {
             *m.entry(reason.to_string()).or_default() += 1;
         }
     }
+}
+
+/// What the queue runner is told: a message was queued, or the administrator asks for
+/// one message (or all) to be tried now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wake {
+    Queued(String),
+    Flush(Option<String>),
 }
 
 /// A file's identity (inode, size, mtime seconds and nanoseconds), to notice a change
@@ -162,6 +175,8 @@ pub struct Shared {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Publishes spooled messages in groups (one folder fsync for many).
     pub committer: crate::commit::Committer,
+    /// Tells the queue runner about new messages and flushes.
+    pub queue: tokio::sync::mpsc::UnboundedSender<Wake>,
     /// `--listen` overrides `listen`.
     pub listen_override: Vec<shared::settings::Listen>,
     /// The spools this process holds locked (the first, and any `spool_dir` a reload

@@ -437,6 +437,98 @@ fn host_name_text(name: &Name) -> Option<String> {
     Some(text)
 }
 
+/// Why a delivery lookup gave no answer: the name does not exist (a permanent
+/// failure), or the lookup failed or timed out (try again later).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    NoSuchDomain(String),
+    NoRecords(String),
+    Temporary(String),
+}
+
+/// A domain's mail exchangers for delivery (RFC 5321 5.1, RFC 7505).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exchangers {
+    /// Host names, most preferred first (ties in the order the server gave).
+    Hosts(Vec<String>),
+    /// No MX records: the domain itself is the implicit MX.
+    Implicit,
+    /// A null MX (`MX 0 .`): the domain accepts no mail.
+    Null,
+}
+
+impl Dns {
+    /// The MX records of `domain`, for delivery.
+    pub async fn mail_exchangers(&self, domain: &str) -> Result<Exchangers, LookupError> {
+        let fqdn = Name::from_utf8(format!("{}.", domain.trim_end_matches('.')))
+            .map_err(|e| LookupError::NoSuchDomain(format!("not a valid DNS name: {e}")))?;
+        let answer = tokio::time::timeout(self.timeout, self.resolver.mx_lookup(fqdn)).await;
+        let lookup = match answer {
+            Err(_) => {
+                return Err(LookupError::Temporary(format!(
+                    "MX lookup of {domain} timed out"
+                )))
+            }
+            Ok(Err(e)) if e.is_nx_domain() => {
+                return Err(LookupError::NoSuchDomain(format!(
+                    "{domain}: no such domain (NXDOMAIN)"
+                )))
+            }
+            Ok(Err(e)) if e.is_no_records_found() => return Ok(Exchangers::Implicit),
+            Ok(Err(e)) => {
+                return Err(LookupError::Temporary(format!(
+                    "MX lookup of {domain}: {}",
+                    describe(&e, "MX")
+                )))
+            }
+            Ok(Ok(l)) => l,
+        };
+        let mut mx: Vec<(u16, String)> = lookup
+            .iter()
+            .map(|r| {
+                (
+                    r.preference(),
+                    r.exchange()
+                        .to_utf8()
+                        .trim_end_matches('.')
+                        .to_ascii_lowercase(),
+                )
+            })
+            .collect();
+        if mx.len() == 1 && mx[0].1.is_empty() {
+            return Ok(Exchangers::Null);
+        }
+        mx.retain(|(_, h)| !h.is_empty());
+        if mx.is_empty() {
+            return Ok(Exchangers::Implicit);
+        }
+        mx.sort_by_key(|(pref, _)| *pref);
+        Ok(Exchangers::Hosts(mx.into_iter().map(|(_, h)| h).collect()))
+    }
+
+    /// The A and AAAA addresses of a next hop's host name.
+    pub async fn host_addresses(&self, host: &str) -> Result<Vec<IpAddr>, LookupError> {
+        let fqdn = Name::from_utf8(format!("{}.", host.trim_end_matches('.')))
+            .map_err(|e| LookupError::NoSuchDomain(format!("not a valid DNS name: {e}")))?;
+        match tokio::time::timeout(self.timeout, self.resolver.lookup_ip(fqdn)).await {
+            Err(_) => Err(LookupError::Temporary(format!(
+                "address lookup of {host} timed out"
+            ))),
+            Ok(Err(e)) if e.is_nx_domain() => Err(LookupError::NoSuchDomain(format!(
+                "{host}: no such host (NXDOMAIN)"
+            ))),
+            Ok(Err(e)) if e.is_no_records_found() => Err(LookupError::NoRecords(format!(
+                "{host}: no A or AAAA records"
+            ))),
+            Ok(Err(e)) => Err(LookupError::Temporary(format!(
+                "address lookup of {host}: {}",
+                describe(&e, "A or AAAA")
+            ))),
+            Ok(Ok(l)) => Ok(l.iter().collect()),
+        }
+    }
+}
+
 /// Every A and AAAA address of `name` and when the answer expires, or why there is none.
 async fn forward_all(
     resolver: &TokioResolver,

@@ -11,6 +11,7 @@ pub mod decision;
 pub mod dns;
 pub mod hostlist;
 pub mod policy;
+pub mod queue_state;
 pub mod settings;
 pub mod spool;
 pub mod store;

@@ -44,7 +44,9 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "spool_dir", default: "STORE/spool", meaning: "the queue of accepted messages" },
     KeyDoc { dir: RELAYD, key: "mail_root", default: "STORE/mail", meaning: "Maildir root for local users: mail_root/USER/Maildir" },
     KeyDoc { dir: RELAYD, key: "lmtp", default: "", meaning: "local delivery over LMTP (unix:PATH or HOST:PORT) instead of Maildir" },
-    KeyDoc { dir: RELAYD, key: "relayhost", default: "", meaning: "smarthost HOST:PORT for remote mail (none: deliver by MX)" },
+    KeyDoc { dir: RELAYD, key: "relayhost", default: "", meaning: "smarthost HOST:PORT for remote mail; [HOST]:PORT skips the MX lookup of HOST (none: deliver by MX)" },
+    KeyDoc { dir: RELAYD, key: "relayhost_tls", default: "verify", meaning: "TLS to the relayhost: verify (STARTTLS required, certificate checked against relayhost_ca or the system's roots), encrypt (STARTTLS required, not checked), may (STARTTLS when offered; the policy for MX delivery), none" },
+    KeyDoc { dir: RELAYD, key: "relayhost_ca", default: "", meaning: "PEM file of the certificate authorities trusted for the relayhost (none: the system's roots)" },
     KeyDoc { dir: RELAYD, key: "relayhost_user", default: "", meaning: "user name for the smarthost" },
     KeyDoc { dir: RELAYD, key: "relayhost_password", default: "", meaning: "password for the smarthost (never logged)" },
     KeyDoc { dir: RELAYD, key: "dns_servers", default: "", meaning: "resolvers (ADDR:PORT) for MX, A/AAAA and PTR lookups by relayd and relayctl (none: the system's)" },
@@ -54,7 +56,11 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "max_recipients", default: "1000", meaning: "recipients per message" },
     KeyDoc { dir: RELAYD, key: "max_connections", default: "100", meaning: "simultaneous SMTP sessions" },
     KeyDoc { dir: RELAYD, key: "max_connections_per_client", default: "20", meaning: "simultaneous sessions from one client address" },
-    KeyDoc { dir: RELAYD, key: "queue_lifetime", default: "5d", meaning: "how long a message is retried before it bounces" },
+    KeyDoc { dir: RELAYD, key: "queue_lifetime", default: "5d", meaning: "how long a message is retried before it bounces (s, m, h, d or w; plain numbers are seconds)" },
+    KeyDoc { dir: RELAYD, key: "retry_schedule", default: "300 600 1200 2400 4000", meaning: "seconds to wait after the 1st, 2nd, ... temporary failure; the last value repeats" },
+    KeyDoc { dir: RELAYD, key: "max_deliveries", default: "20", meaning: "delivery attempts in flight at once" },
+    KeyDoc { dir: RELAYD, key: "max_deliveries_per_destination", default: "10", meaning: "delivery attempts in flight at once to one next hop" },
+    KeyDoc { dir: RELAYD, key: "delivery", default: "on", meaning: "on delivers the queue; hold keeps every message queued (as Postfix's postsuper -h ALL), while mail is still accepted" },
     KeyDoc { dir: RELAYD, key: "hostname", default: "the host's name", meaning: "the name relayd gives in its greeting, EHLO reply and Received: headers" },
     KeyDoc { dir: RELAYD, key: "command_timeout", default: "300", meaning: "seconds a client may take to send a command (RFC 5321 4.5.3.2: at least 5 minutes)" },
     KeyDoc { dir: RELAYD, key: "data_timeout", default: "600", meaning: "seconds a client may take to send a whole message body" },
@@ -449,6 +455,107 @@ pub struct DaemonSettings {
     pub data_timeout: std::time::Duration,
     /// Bound on one DNS check of a client, and on one name entry's lookup.
     pub dns_timeout: std::time::Duration,
+    pub relayhost: Option<Relayhost>,
+    pub relayhost_tls: TlsPolicy,
+    pub relayhost_ca: Option<std::path::PathBuf>,
+    pub relayhost_user: Option<String>,
+    pub relayhost_password: Option<Secret>,
+    /// Seconds.
+    pub queue_lifetime: u64,
+    /// Seconds after the 1st, 2nd, ... temporary failure.
+    pub retry_schedule: Vec<u64>,
+    pub max_deliveries: usize,
+    pub max_deliveries_per_destination: usize,
+    /// `delivery hold`: accept and queue, deliver nothing.
+    pub delivery_hold: bool,
+}
+
+/// A setting's secret value: never printed by `Debug` (settings are logged).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(set)")
+    }
+}
+
+/// `relayhost`: where remote mail goes instead of its MX.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relayhost {
+    pub host: String,
+    pub port: u16,
+    /// `host:port` looks up the MX of host (Postfix's rule); `[host]:port` does not.
+    pub mx_lookup: bool,
+}
+
+impl Relayhost {
+    pub fn parse(text: &str) -> Result<Relayhost, String> {
+        let t = text.trim();
+        let (hostpart, port) = match t.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(':') && !p.contains(']') => (
+                h,
+                p.parse::<u16>()
+                    .map_err(|_| format!("`{p}` is not a port number"))?,
+            ),
+            _ => (t, 25),
+        };
+        let (host, mx_lookup) = match hostpart.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            Some(h) => (h, false),
+            None => (hostpart, true),
+        };
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            return Err("write HOST:PORT or [HOST]:PORT".into());
+        }
+        Ok(Relayhost {
+            host: host.to_ascii_lowercase(),
+            port,
+            mx_lookup: mx_lookup && host.parse::<std::net::IpAddr>().is_err(),
+        })
+    }
+}
+
+impl std::fmt::Display for Relayhost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.mx_lookup {
+            true => write!(f, "{}:{}", self.host, self.port),
+            false => write!(f, "[{}]:{}", self.host, self.port),
+        }
+    }
+}
+
+/// Outbound TLS, per next hop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsPolicy {
+    /// STARTTLS required and the certificate checked; no TLS means no delivery.
+    Verify,
+    /// STARTTLS required, certificate not checked.
+    Encrypt,
+    /// STARTTLS when offered, certificate not checked; else in the clear.
+    May,
+    /// Never STARTTLS.
+    None,
+}
+
+impl TlsPolicy {
+    pub fn parse(text: &str) -> Option<TlsPolicy> {
+        match text.trim() {
+            "verify" => Some(TlsPolicy::Verify),
+            "encrypt" => Some(TlsPolicy::Encrypt),
+            "may" => Some(TlsPolicy::May),
+            "none" => Some(TlsPolicy::None),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsPolicy::Verify => "verify",
+            TlsPolicy::Encrypt => "encrypt",
+            TlsPolicy::May => "may",
+            TlsPolicy::None => "none",
+        }
+    }
 }
 
 /// The largest timeout a setting may give, in seconds (a day).
@@ -556,6 +663,43 @@ impl DaemonSettings {
             command_timeout: seconds("command_timeout", 300)?,
             data_timeout: seconds("data_timeout", 600)?,
             dns_timeout: seconds("dns_timeout", 2)?,
+            relayhost: one("relayhost")
+                .map(|v| Relayhost::parse(&v).map_err(|e| bad("relayhost", &v, e)))
+                .transpose()?,
+            relayhost_tls: match one("relayhost_tls") {
+                None => TlsPolicy::Verify,
+                Some(v) => TlsPolicy::parse(&v).ok_or_else(|| {
+                    bad("relayhost_tls", &v, "must be verify, encrypt, may or none".into())
+                })?,
+            },
+            relayhost_ca: one("relayhost_ca").map(Into::into),
+            relayhost_user: one("relayhost_user"),
+            relayhost_password: one("relayhost_password").map(Secret),
+            queue_lifetime: match one("queue_lifetime") {
+                None => 5 * 86_400,
+                Some(v) => crate::queue_state::parse_duration(&v)
+                    .filter(|n| (1..=365 * 86_400).contains(n))
+                    .ok_or_else(|| bad("queue_lifetime", &v, "must be a duration from 1s to 365d (45s, 30m, 12h, 5d)".into()))?,
+            },
+            retry_schedule: match values("retry_schedule") {
+                None => vec![300, 600, 1200, 2400, 4000],
+                Some(vs) => vs
+                    .iter()
+                    .flat_map(|v| v.split_whitespace())
+                    .map(|v| {
+                        crate::queue_state::parse_duration(v)
+                            .filter(|n| (1..=MAX_TIMEOUT_SECS).contains(n))
+                            .ok_or_else(|| bad("retry_schedule", v, format!("each value must be a duration from 1s to {MAX_TIMEOUT_SECS}s")))
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+            max_deliveries: number_upto("max_deliveries", 20, 10_000)? as usize,
+            max_deliveries_per_destination: number_upto("max_deliveries_per_destination", 10, 10_000)? as usize,
+            delivery_hold: match one("delivery").as_deref().map(str::trim) {
+                None | Some("on") => false,
+                Some("hold") => true,
+                Some(v) => return Err(bad("delivery", v, "must be on or hold".into())),
+            },
         })
     }
 }

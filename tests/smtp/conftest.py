@@ -332,6 +332,8 @@ class Relayd:
             "hostname": ["mx.example.com"],
             "command_timeout": ["5"],
             "data_timeout": ["10"],
+            # The receiving side's tests read the spool; test_delivery turns it on.
+            "delivery": ["hold"],
         }
         for k, v in extra.items():
             settings[k] = v if isinstance(v, list) else [str(v)]

@@ -3,7 +3,11 @@ cross-session throttle groups IPv6 clients by /64; unknown users are never told 
 untrusted client at RCPT, and guessing them is throttled."""
 
 import concurrent.futures
-import crypt
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import crypt
 import os
 import shutil
 import socket

@@ -105,6 +105,10 @@ impl Session {
         match written {
             Ok(()) => {
                 self.shared.count(&self.shared.stats.messages);
+                let _ = self
+                    .shared
+                    .queue
+                    .send(crate::state::Wake::Queued(id.clone()));
                 self.delivered_mail();
                 tracing::info!(client = %self.client, id = %id, from = ?mail.from, rcpts = mail.rcpts.len(), size, "queued");
                 self.reply(&format!("250 2.0.0 Ok: queued as {id}"));

@@ -1,0 +1,302 @@
+//! One delivery attempt of one queued message: every recipient that is due goes to its
+//! next hop (grouped by hop), each outcome is recorded in the message's state record
+//! and `fsync`ed before anything is acted on, then a finished message has its bounce
+//! queued (if any recipient failed) and leaves the spool.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use shared::queue_state::{self, MessageState, RcptState};
+use shared::spool::{Envelope, Spool};
+
+use super::bounce;
+use super::limits::Limits;
+use crate::deliver::route::{self, Route};
+use crate::deliver::{maildir, smtp, Outcome};
+use crate::state::{Shared, Wake};
+
+fn now() -> u64 {
+    shared::spool::now_secs()
+}
+
+fn bare(addr: &str) -> String {
+    addr.trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_string()
+}
+
+/// Tries message `id`; returns when it is due again (`None`: it is gone or held).
+pub async fn run(
+    shared: Arc<Shared>,
+    limits: Arc<Limits>,
+    spool_dir: PathBuf,
+    id: String,
+) -> Option<u64> {
+    let dir = spool_dir.clone();
+    let key = id.clone();
+    let loaded = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+        let (env, body) = Spool::new(&dir).read(&key)?;
+        let state = queue_state::load(&dir, &key, &env.rcpt_to)?;
+        Ok((env, body, state))
+    })
+    .await;
+    let (env, body, mut state) = match loaded {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Ok(Err(e)) => {
+            tracing::error!(id = %id, error = %e, "cannot read a queued message: it stays queued");
+            return Some(now() + 300);
+        }
+        Err(e) => {
+            tracing::error!(id = %id, error = %e, "delivery task failed");
+            return Some(now() + 300);
+        }
+    };
+    if state.held {
+        return None;
+    }
+    let active = shared.current();
+    let daemon = &active.daemon;
+    let t = now();
+    let expired = t >= env.received.saturating_add(daemon.queue_lifetime);
+    // Due recipients, grouped by next hop (all local ones together).
+    let mut groups: BTreeMap<String, (Route, Vec<usize>)> = BTreeMap::new();
+    for (i, r) in state.recipients.iter().enumerate() {
+        if r.state.is_done() || r.next_attempt > t {
+            continue;
+        }
+        let route = route::route(&bare(&r.rcpt), &active.policy.local_domains);
+        let key = match &route {
+            Route::Local { .. } => "local".to_string(),
+            Route::Remote { domain } => route::hop_name(daemon, domain),
+            Route::Undeliverable(_) => format!("undeliverable {i}"),
+        };
+        groups.entry(key).or_insert((route, Vec::new())).1.push(i);
+    }
+    let sender = bare(&env.mail_from);
+    for (hop_key, (route, idx)) in groups {
+        let started = Instant::now();
+        let rcpts: Vec<String> = idx
+            .iter()
+            .map(|&i| bare(&state.recipients[i].rcpt))
+            .collect();
+        let (hop_label, outcomes) = match route {
+            Route::Undeliverable(why) => {
+                ("none".to_string(), vec![Outcome::Failed(why); idx.len()])
+            }
+            Route::Local { .. } => (
+                "maildir".to_string(),
+                local(&active, &body, &sender, &rcpts).await,
+            ),
+            Route::Remote { domain } => {
+                let _slot = limits
+                    .acquire(&hop_key, daemon.max_deliveries_per_destination)
+                    .await;
+                let dns = shared.dns_for(daemon);
+                match route::resolve(daemon, dns.as_deref(), &domain).await {
+                    Err(o) => (hop_key.clone(), vec![o; idx.len()]),
+                    Ok(hop) => {
+                        let creds = match (&daemon.relayhost_user, &daemon.relayhost_password) {
+                            (Some(u), Some(p)) => Some((u.as_str(), p.0.as_str())),
+                            _ => None,
+                        };
+                        let e = smtp::Envelope {
+                            helo: &daemon.hostname,
+                            sender: &sender,
+                            rcpts: &rcpts,
+                            message: &body,
+                        };
+                        let s = smtp::Settings {
+                            timeout: daemon
+                                .command_timeout
+                                .min(std::time::Duration::from_secs(300)),
+                            credentials: creds,
+                            ca: daemon.relayhost_ca.as_deref(),
+                        };
+                        (hop.name.clone(), smtp::deliver(&hop, &e, &s).await)
+                    }
+                }
+            }
+        };
+        for (&i, outcome) in idx.iter().zip(outcomes) {
+            record(
+                &shared,
+                &mut state.recipients[i],
+                &outcome,
+                &hop_label,
+                expired,
+                &daemon.retry_schedule,
+                t,
+            );
+            let r = &state.recipients[i];
+            tracing::info!(id = %id, rcpt = %r.rcpt, next_hop = %hop_label, reply = %outcome.reply(), delay_s = t.saturating_sub(env.received), attempt_ms = started.elapsed().as_millis() as u64, outcome = outcome.word(), state = r.state.as_str(), "delivery");
+        }
+    }
+    finish(&shared, &spool_dir, &id, &env, &body, state).await
+}
+
+/// Local recipients, one Maildir delivery each (blocking I/O, off the async threads).
+async fn local(
+    active: &crate::state::Active,
+    body: &[u8],
+    sender: &str,
+    rcpts: &[String],
+) -> Vec<Outcome> {
+    let root = active.daemon.mail_root.clone();
+    let host = active.daemon.hostname.clone();
+    let domains = active.policy.local_domains.clone();
+    let sender = format!("<{sender}>");
+    let rcpts = rcpts.to_vec();
+    let body = body.to_vec();
+    tokio::task::spawn_blocking(move || {
+        rcpts
+            .iter()
+            .map(|r| match route::route(r, &domains) {
+                Route::Local { local_part } => {
+                    maildir::deliver(&root, &host, &local_part, r, &sender, &body)
+                }
+                _ => Outcome::Failed("550 5.1.1 not a local address".into()),
+            })
+            .collect()
+    })
+    .await
+    .unwrap_or_else(|e| {
+        vec![Outcome::Deferred(format!(
+            "451 4.3.0 delivery task failed: {e}"
+        ))]
+    })
+}
+
+fn record(
+    shared: &Shared,
+    r: &mut queue_state::Recipient,
+    o: &Outcome,
+    hop: &str,
+    expired: bool,
+    schedule: &[u64],
+    t: u64,
+) {
+    r.attempts = r.attempts.saturating_add(1);
+    r.next_hop = Some(hop.to_string());
+    r.last_reply = Some(o.reply().to_string());
+    match o {
+        Outcome::Delivered(_) => {
+            r.state = RcptState::Delivered;
+            shared.count(&shared.stats.delivered);
+        }
+        Outcome::Failed(_) => {
+            r.state = RcptState::Bounced;
+            shared.count(&shared.stats.bounced);
+        }
+        Outcome::Deferred(reply) if expired => {
+            r.state = RcptState::Bounced;
+            r.last_reply = Some(format!("{reply} (queue_lifetime reached: given up)"));
+            shared.count(&shared.stats.bounced);
+        }
+        Outcome::Deferred(_) => {
+            r.state = RcptState::Deferred;
+            r.next_attempt = t + queue_state::backoff(schedule, r.attempts);
+            shared.count(&shared.stats.deferred);
+        }
+    }
+}
+
+/// Records the state; a finished message gets its bounce queued and leaves the spool.
+async fn finish(
+    shared: &Arc<Shared>,
+    spool_dir: &Path,
+    id: &str,
+    env: &Envelope,
+    body: &[u8],
+    mut state: MessageState,
+) -> Option<u64> {
+    let dir = spool_dir.to_path_buf();
+    let (key, snapshot) = (id.to_string(), state.clone());
+    let stored =
+        tokio::task::spawn_blocking(move || queue_state::store(&dir, &key, &snapshot)).await;
+    if !matches!(stored, Ok(Ok(()))) {
+        tracing::error!(id, "cannot record delivery state: tried again later (a delivered recipient may get a second copy)");
+        return Some(now() + 60);
+    }
+    if !state.is_done() {
+        return state.due();
+    }
+    let failed: Vec<bounce::Failed<'_>> = state
+        .recipients
+        .iter()
+        .filter(|r| r.state == RcptState::Bounced)
+        .map(|r| bounce::Failed {
+            rcpt: &r.rcpt,
+            status: bounce::status_of(r.last_reply.as_deref().unwrap_or("")),
+            diagnostic: r.last_reply.as_deref().unwrap_or("failed"),
+        })
+        .collect();
+    if !failed.is_empty() && !state.bounce_queued {
+        if env.mail_from == "<>" {
+            tracing::warn!(
+                id,
+                failed = failed.len(),
+                "no bounce for a message from the null sender (a bounce is never bounced)"
+            );
+        } else if let Err(e) = queue_bounce(shared, spool_dir, env, body, &failed).await {
+            tracing::error!(id, error = %e, "cannot queue the bounce: tried again later");
+            return Some(now() + 60);
+        }
+    }
+    state.bounce_queued = true;
+    let (dir, key) = (spool_dir.to_path_buf(), id.to_string());
+    let removed = tokio::task::spawn_blocking(move || {
+        queue_state::store(&dir, &key, &state)?;
+        queue_state::remove_message(&dir, &key)
+    })
+    .await;
+    if !matches!(removed, Ok(Ok(()))) {
+        tracing::error!(id, "cannot remove a finished message: tried again later");
+        return Some(now() + 60);
+    }
+    tracing::info!(id, "removed: every recipient is done");
+    None
+}
+
+async fn queue_bounce(
+    shared: &Arc<Shared>,
+    spool_dir: &Path,
+    env: &Envelope,
+    body: &[u8],
+    failed: &[bounce::Failed<'_>],
+) -> std::io::Result<()> {
+    let host = shared.current().daemon.hostname.clone();
+    let bounce_id = shared::spool::new_id();
+    let text = bounce::report(
+        &host,
+        env,
+        body,
+        failed,
+        &bounce_id,
+        &crate::date::rfc5322_date(now()),
+    );
+    let mut benv = Envelope {
+        id: bounce_id,
+        received: now(),
+        client: std::net::IpAddr::from([127, 0, 0, 1]),
+        helo: host,
+        user: None,
+        mail_from: "<>".into(),
+        rcpt_to: vec![env.mail_from.clone()],
+        size: 0,
+    };
+    let dir = spool_dir.to_path_buf();
+    let (queued_id, written) = tokio::task::spawn_blocking(move || {
+        let w = Spool::new(&dir).write(&mut benv, &text);
+        (benv.id, w)
+    })
+    .await
+    .map_err(std::io::Error::other)?;
+    written?;
+    shared.count(&shared.stats.bounces_sent);
+    tracing::info!(id = %env.id, bounce = %queued_id, to = %env.mail_from, failed = failed.len(), "bounce queued");
+    let _ = shared.queue.send(Wake::Queued(queued_id));
+    Ok(())
+}

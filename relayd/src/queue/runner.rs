@@ -1,0 +1,112 @@
+//! The queue runner: keeps only ids and due times in memory, rebuilt from the spool at
+//! start (and when `spool_dir` changes); starts an attempt for every due message, at
+//! most `max_deliveries` at once and `max_deliveries_per_destination` per next hop;
+//! learns of new messages from the committer and of flushes from the control socket.
+//! `delivery hold` stops new attempts; mail is still accepted.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::limits::Limits;
+
+use crate::state::{Shared, Wake};
+
+fn scan(spool: &Path) -> HashMap<String, u64> {
+    let mut due = HashMap::new();
+    let Ok(entries) = std::fs::read_dir(spool.join("queue")) else {
+        return due;
+    };
+    for e in entries.flatten() {
+        let id = e.file_name().to_string_lossy().into_owned();
+        let when = shared::spool::Spool::new(spool)
+            .read(&id)
+            .ok()
+            .and_then(|(env, _)| shared::queue_state::load(spool, &id, &env.rcpt_to).ok())
+            .map_or(Some(0), |s| if s.held { None } else { s.due() });
+        if let Some(t) = when {
+            due.insert(id, t);
+        }
+    }
+    due
+}
+
+pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
+    let limits = Arc::new(Limits::default());
+    let mut spool: PathBuf = shared.current().daemon.spool_dir.clone();
+    let mut due = {
+        let s = spool.clone();
+        tokio::task::spawn_blocking(move || scan(&s))
+            .await
+            .unwrap_or_default()
+    };
+    tracing::info!(messages = due.len(), spool = %spool.display(), "queue runner started");
+    let mut in_flight: HashSet<String> = HashSet::new();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(String, Option<u64>)>();
+    loop {
+        let active = shared.current();
+        if active.daemon.spool_dir != spool && in_flight.is_empty() {
+            spool = active.daemon.spool_dir.clone();
+            let s = spool.clone();
+            due = tokio::task::spawn_blocking(move || scan(&s))
+                .await
+                .unwrap_or_default();
+            tracing::info!(messages = due.len(), spool = %spool.display(), "queue runner moved to a new spool_dir");
+        }
+        let now = shared::spool::now_secs();
+        if !active.daemon.delivery_hold {
+            let mut ready: Vec<(u64, String)> = due
+                .iter()
+                .filter(|(id, t)| **t <= now && !in_flight.contains(*id))
+                .map(|(id, t)| (*t, id.clone()))
+                .collect();
+            ready.sort();
+            for (_, id) in ready {
+                if in_flight.len() >= active.daemon.max_deliveries {
+                    break;
+                }
+                in_flight.insert(id.clone());
+                let (shared, limits, dir, done) = (
+                    Arc::clone(&shared),
+                    Arc::clone(&limits),
+                    spool.clone(),
+                    done_tx.clone(),
+                );
+                tokio::spawn(async move {
+                    let next = super::attempt::run(shared, limits, dir, id.clone()).await;
+                    let _ = done.send((id, next));
+                });
+            }
+        }
+        // Sleep until the next due message, but look again every second (settings
+        // such as `delivery` may change).
+        let next = due
+            .iter()
+            .filter(|(id, _)| !in_flight.contains(*id))
+            .map(|(_, t)| *t)
+            .min()
+            .map_or(1, |t| t.saturating_sub(now).clamp(0, 1));
+        tokio::select! {
+            w = wake.recv() => match w {
+                Some(Wake::Queued(id)) => { due.insert(id, 0); }
+                Some(Wake::Flush(None)) => due.values_mut().for_each(|t| *t = 0),
+                Some(Wake::Flush(Some(id))) => {
+                    // A released message comes back through a flush of its id.
+                    due.insert(id, 0);
+                }
+                None => return,
+            },
+            Some((id, next)) = done_rx.recv() => {
+                in_flight.remove(&id);
+                match next {
+                    Some(t) => { due.insert(id, t); }
+                    None => { due.remove(&id); }
+                }
+            }
+            _ = tokio::time::sleep(Duration::from_millis(if next == 0 { 50 } else { 1000 })) => {}
+        }
+    }
+}
