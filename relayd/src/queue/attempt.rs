@@ -27,12 +27,14 @@ fn bare(addr: &str) -> String {
         .to_string()
 }
 
-/// Tries message `id`; returns when it is due again (`None`: it is gone or held).
+/// Tries message `id` (`force`: deferred recipients too, for a flush); returns when it
+/// is due again (`None`: it is gone or held).
 pub async fn run(
     shared: Arc<Shared>,
     limits: Arc<Limits>,
     spool_dir: PathBuf,
     id: String,
+    force: bool,
 ) -> Option<u64> {
     let dir = spool_dir.clone();
     let key = id.clone();
@@ -64,7 +66,7 @@ pub async fn run(
     // Due recipients, grouped by next hop (all local ones together).
     let mut groups: BTreeMap<String, (Route, Vec<usize>)> = BTreeMap::new();
     for (i, r) in state.recipients.iter().enumerate() {
-        if r.state.is_done() || r.next_attempt > t {
+        if r.state.is_done() || (r.next_attempt > t && !force) {
             continue;
         }
         let route = route::route(&bare(&r.rcpt), &active.policy.local_domains);

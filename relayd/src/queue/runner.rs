@@ -26,7 +26,15 @@ fn scan(spool: &Path) -> HashMap<String, u64> {
             .read(&id)
             .ok()
             .and_then(|(env, _)| shared::queue_state::load(spool, &id, &env.rcpt_to).ok())
-            .map_or(Some(0), |s| if s.held { None } else { s.due() });
+            // A finished message still here (a crash before its removal) is due now:
+            // the attempt finds nothing to deliver and removes it.
+            .map_or(Some(0), |s| {
+                if s.held {
+                    None
+                } else {
+                    Some(s.due().unwrap_or(0))
+                }
+            });
         if let Some(t) = when {
             due.insert(id, t);
         }
@@ -45,6 +53,8 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
     };
     tracing::info!(messages = due.len(), spool = %spool.display(), "queue runner started");
     let mut in_flight: HashSet<String> = HashSet::new();
+    // Flushed by the administrator: tried now, deferred recipients too.
+    let mut forced: HashSet<String> = HashSet::new();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(String, Option<u64>)>();
     loop {
         let active = shared.current();
@@ -75,8 +85,9 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
                     spool.clone(),
                     done_tx.clone(),
                 );
+                let force = forced.remove(&id);
                 tokio::spawn(async move {
-                    let next = super::attempt::run(shared, limits, dir, id.clone()).await;
+                    let next = super::attempt::run(shared, limits, dir, id.clone(), force).await;
                     let _ = done.send((id, next));
                 });
             }
@@ -92,9 +103,18 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
         tokio::select! {
             w = wake.recv() => match w {
                 Some(Wake::Queued(id)) => { due.insert(id, 0); }
-                Some(Wake::Flush(None)) => due.values_mut().for_each(|t| *t = 0),
+                Some(Wake::Flush(None)) => {
+                    // Held messages are not in `due`; a rescan finds every other one.
+                    let s = spool.clone();
+                    let all = tokio::task::spawn_blocking(move || scan(&s)).await.unwrap_or_default();
+                    for id in all.into_keys() {
+                        forced.insert(id.clone());
+                        due.insert(id, 0);
+                    }
+                }
                 Some(Wake::Flush(Some(id))) => {
                     // A released message comes back through a flush of its id.
+                    forced.insert(id.clone());
                     due.insert(id, 0);
                 }
                 None => return,
