@@ -231,6 +231,31 @@ def dnsmasq(workdir, records, zones):
             p.wait(timeout=5)
 
 
+@contextlib.contextmanager
+def loopback_addresses(addrs):
+    """Puts test addresses (documentation ranges) on `lo` for the test's duration; only
+    with RELAY_TEST_NETADMIN=1, which tests/run sets inside a network namespace of its
+    own, so the machine's `lo` is never touched. Skips when it cannot."""
+    if os.environ.get("RELAY_TEST_NETADMIN") != "1":
+        pytest.skip("set RELAY_TEST_NETADMIN=1 to put test addresses on lo")
+    ip = shutil.which("ip") or "/usr/sbin/ip"
+    added = []
+    try:
+        for a in addrs:
+            v6 = ":" in a
+            extra = ["nodad"] if v6 else []
+            p = subprocess.run([ip, "addr", "add", f"{a}/{128 if v6 else 32}", "dev", "lo", *extra],
+                               capture_output=True, text=True)
+            if p.returncode != 0:
+                pytest.skip(f"cannot add {a} to lo: {p.stderr.strip()}")
+            added.append(a)
+        yield addrs
+    finally:
+        for a in added:
+            subprocess.run([ip, "addr", "del", f"{a}/{128 if ':' in a else 32}", "dev", "lo"],
+                           capture_output=True)
+
+
 # ---------------------------------------------------------------------------------------
 # the daemon
 

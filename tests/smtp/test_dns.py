@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import REMOTE_RCPT, dnsmasq
+from conftest import REMOTE_RCPT, dnsmasq, loopback_addresses
 
 RECORDS = [
     # name, address: A and the matching PTR
@@ -75,21 +75,9 @@ def test_subdomain_entry_never_trusts_loopback_by_ptr(relayd_factory, dns_port):
 
 @pytest.fixture
 def doc_addresses():
-    if os.environ.get("RELAY_TEST_NETADMIN") != "1":
-        pytest.skip("set RELAY_TEST_NETADMIN=1 to put 192.0.2.x on lo for the PTR test")
-    ip = shutil.which("ip") or "/usr/sbin/ip"
     addrs = ["192.0.2.5", "192.0.2.6", "192.0.2.7", "192.0.2.8", "192.0.2.11", "192.0.2.12"]
-    added = []
-    try:
-        for a in addrs:
-            p = subprocess.run([ip, "addr", "add", f"{a}/32", "dev", "lo"], capture_output=True, text=True)
-            if p.returncode != 0:
-                pytest.skip(f"cannot add {a} to lo: {p.stderr.strip()}")
-            added.append(a)
-        yield addrs
-    finally:
-        for a in added:
-            subprocess.run([ip, "addr", "del", f"{a}/32", "dev", "lo"], capture_output=True)
+    with loopback_addresses(addrs) as added:
+        yield added
 
 
 @pytest.mark.parametrize("entry", ["trusted.example.org", ".example.org", "*.example.org"])

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import LOCAL_RCPT, OTHER, RawSMTP, b64
+from conftest import LOCAL_RCPT, OTHER, RawSMTP, b64, loopback_addresses
 
 # A cheap hash (sha512-crypt, 1000 rounds) so that failed logins cost no argon2 time.
 CHEAP_PW = "right"
@@ -89,22 +89,8 @@ def test_untrusted_clients_are_not_told_which_users_exist(relayd):
 def v6_clients():
     """Two addresses of one /64 and one of another, on `lo` of the test's own network
     namespace (tests/run sets RELAY_TEST_NETADMIN=1 there)."""
-    if os.environ.get("RELAY_TEST_NETADMIN") != "1":
-        pytest.skip("set RELAY_TEST_NETADMIN=1 to put 2001:db8:: addresses on lo")
-    ip = shutil.which("ip") or "/usr/sbin/ip"
-    addrs = ["2001:db8:1:1::a", "2001:db8:1:1::b", "2001:db8:1:2::c"]
-    added = []
-    try:
-        for a in addrs:
-            p = subprocess.run([ip, "-6", "addr", "add", f"{a}/128", "dev", "lo", "nodad"],
-                               capture_output=True, text=True)
-            if p.returncode != 0:
-                pytest.skip(f"cannot add {a} to lo: {p.stderr.strip()}")
-            added.append(a)
+    with loopback_addresses(["2001:db8:1:1::a", "2001:db8:1:1::b", "2001:db8:1:2::c"]) as addrs:
         yield addrs
-    finally:
-        for a in added:
-            subprocess.run([ip, "-6", "addr", "del", f"{a}/128", "dev", "lo"], capture_output=True)
 
 
 def raw6(port, source):

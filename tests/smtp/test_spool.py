@@ -76,7 +76,7 @@ def test_fsync_rename_fsync_then_250(relayd_factory, tmp_path):
                 "-e", "trace=openat,fsync,fdatasync,rename,renameat,renameat2,link,write,writev,sendto,sendmsg"]
     d.start(timeout=30)
     try:
-        _, reply = None, None
+        reply = None
         with d.raw(TRUSTED) as r:
             r.reply()
             r.cmd("EHLO trace.test")
