@@ -231,3 +231,25 @@ def test_per_client_limit_gives_421_4_7_0(relayd_factory):
     finally:
         for r in conns:
             r.close()
+
+
+def test_lines_over_998_octets_are_refused_at_data(relayd):
+    """A strict next hop refuses lines over RFC 5322's 998 octets after relayd took the
+    message; relayd refuses them itself, at the end of DATA, and keeps nothing."""
+    d = relayd
+    for n, want in ((998, 250), (999, 550)):
+        before = set(d.queue_ids())
+        with d.raw(TRUSTED) as r:
+            r.reply()
+            r.cmd("EHLO long.test")
+            r.cmd("MAIL FROM:<s@remote.example>")
+            r.cmd(f"RCPT TO:<{LOCAL_RCPT}>")
+            assert r.cmd("DATA").code == 354
+            r.send(b"Subject: long\r\n\r\n" + b"a" * n + b"\r\n.\r\n")
+            rep = r.reply()
+            assert rep.code == want, (n, rep)
+            if want == 550:
+                assert rep.lines[0].startswith("550 5.6.0"), rep
+                assert set(d.queue_ids()) == before, "a refused message stayed in the spool"
+            # The session goes on.
+            assert r.cmd("NOOP").code == 250

@@ -17,7 +17,13 @@ pub enum Body {
     TooBig,
     /// A bare CR or LF was seen; the whole body was read and dropped.
     BareNewline,
+    /// A line is longer than RFC 5322's 998 octets (a strict next hop would refuse the
+    /// message after we took it); the whole body was read and dropped.
+    LongLine,
 }
+
+/// RFC 5322 2.1.1: a line is at most 998 characters, CRLF not counted.
+pub const MAX_LINE: usize = 998;
 
 #[derive(Debug)]
 pub enum BodyError {
@@ -55,6 +61,9 @@ pub async fn read_body<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin>(
     // CRLF end the message. After `a<LF>` a following `.<CR><LF>` is content to us, as it
     // is to every server that knows only CRLF; ending there is how smuggling works.
     let mut after_crlf = true;
+    // Octets of the current line already written (a line longer than the buffer).
+    let mut carried = 0usize;
+    let mut long = false;
     loop {
         let wait = idle.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
         let chunk = match tokio::time::timeout(wait, reader.fill_buf()).await {
@@ -89,7 +98,14 @@ pub async fn read_body<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin>(
         };
         let content = unstuff(&line, continued);
         size += content.len() as u64;
-        if size <= max && !bare {
+        let text = if newline {
+            content.len().saturating_sub(2)
+        } else {
+            content.len()
+        };
+        long |= carried + text > MAX_LINE;
+        carried = if newline { 0 } else { carried + text };
+        if size <= max && !bare && !long {
             sink.write_all(content).await.map_err(BodyError::Sink)?;
         }
         line.clear();
@@ -100,6 +116,8 @@ pub async fn read_body<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin>(
         Body::BareNewline
     } else if size > max {
         Body::TooBig
+    } else if long {
+        Body::LongLine
     } else {
         sink.flush().await.map_err(BodyError::Sink)?;
         Body::Complete(size)
@@ -157,6 +175,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn lines_over_998_octets_are_refused_after_the_end() {
+        let ok = [b"a".repeat(998), b"\r\n.\r\n".to_vec()].concat();
+        assert_eq!(body(&ok, 1 << 20).await.0.unwrap(), Body::Complete(1000));
+        for n in [999, 70_000] {
+            let input = [
+                b"x\r\n".to_vec(),
+                b"a".repeat(n),
+                b"\r\n.\r\nQUIT\r\n".to_vec(),
+            ]
+            .concat();
+            let (r, _, rest) = body(&input, 1 << 20).await;
+            assert_eq!(r.unwrap(), Body::LongLine, "{n}");
+            assert_eq!(rest, b"QUIT\r\n", "read to the real end");
+        }
+    }
+
+    #[tokio::test]
     async fn smuggling_never_ends_data_early() {
         for smuggle in [
             &b"a\r\n\n.\nMAIL FROM:<x@y>\r\n"[..],
@@ -202,9 +237,15 @@ mod tests {
         let mut input = vec![b'.'; 200_000];
         input.extend_from_slice(b"\r\n.\r\n");
         let (r, sink, _) = body(&input, 1 << 20).await;
-        // Only the first dot of the line is stuffing.
-        assert_eq!(r.unwrap(), Body::Complete(200_001));
-        assert_eq!(sink.len(), 200_001);
+        // Read through in pieces, and refused for its length (nothing kept).
+        assert_eq!(r.unwrap(), Body::LongLine);
+        assert!(sink.is_empty());
+        // Only the first dot of a line is stuffing: 999 dots are a 998-octet line.
+        let mut input = vec![b'.'; 999];
+        input.extend_from_slice(b"\r\n.\r\n");
+        let (r, sink, _) = body(&input, 1 << 20).await;
+        assert_eq!(r.unwrap(), Body::Complete(1000));
+        assert_eq!(sink.len(), 1000);
         let (r, _, _) = body(b"abc", 100).await;
         assert!(matches!(r, Err(BodyError::Eof)));
     }

@@ -144,6 +144,11 @@ impl Session {
                 self.reply("552 5.3.4 Error: message size exceeds fixed limit");
                 Err(Ok(()))
             }
+            Ok(Body::LongLine) => {
+                self.shared.stats.refuse("line_too_long");
+                self.reply("550 5.6.0 Error: a line of the message is longer than 998 octets (RFC 5322 2.1.1); wrap it or encode it");
+                Err(Ok(()))
+            }
             Ok(Body::BareNewline) => {
                 self.shared.stats.refuse("bare_newline");
                 tracing::warn!(client = %self.client, "message refused: bare CR or LF in DATA (SMTP smuggling?)");
