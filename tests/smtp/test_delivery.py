@@ -124,7 +124,9 @@ def test_local_mail_lands_whole_in_maildirs(relayd_factory):
     d = delivering(relayd_factory)
     bodies = {}
     for i in range(100):
-        body = f"line one {i}\r\n.leading dot\r\n" + "x" * (i * 37) + "\r\n"
+        filler = "x" * (i * 37)
+        lines = [filler[k:k + 900] for k in range(0, len(filler), 900)] or [""]
+        body = f"line one {i}\r\n.leading dot\r\n" + "\r\n".join(lines) + "\r\n"
         send(d, [LOCAL_RCPT], f"local-{i}", body=body)
         bodies[f"local-{i}"] = body
     wait_for(lambda: len(maildir_new(d, "alice")) == 100 and not d.queue_ids(), what="100 maildir files")
