@@ -166,18 +166,6 @@ mod tests {
         role: Role,
         trust: Option<&TrustMatch>,
         user: Option<&str>,
-        rcpt: &str,
-    ) -> RcptDecision {
-        let users = users();
-        rcpt_for(s, role, trust, user, &users, rcpt)
-    }
-
-    fn rcpt_for(
-        s: &PolicySettings,
-        role: Role,
-        trust: Option<&TrustMatch>,
-        user: Option<&str>,
-        users: &Users,
         recipient: &str,
     ) -> RcptDecision {
         rcpt(
@@ -187,7 +175,7 @@ mod tests {
                 client: "192.0.2.1".parse().unwrap(),
                 trust,
                 user,
-                users,
+                users: &users(),
             },
             recipient,
         )
