@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import LOCAL_RCPT, OTHER, TRUSTED, message
+from conftest import LOCAL_RCPT, OTHER, TRUSTED, message, raw_send
 
 
 def send_ok(d, source=TRUSTED, subject="ok", timeout=20):
@@ -241,12 +241,10 @@ def test_lines_over_998_octets_are_refused_at_data(relayd):
         before = set(d.queue_ids())
         with d.raw(TRUSTED) as r:
             r.reply()
-            r.cmd("EHLO long.test")
-            r.cmd("MAIL FROM:<s@remote.example>")
-            r.cmd(f"RCPT TO:<{LOCAL_RCPT}>")
-            assert r.cmd("DATA").code == 354
-            r.send(b"Subject: long\r\n\r\n" + b"a" * n + b"\r\n.\r\n")
-            rep = r.reply()
+            out = raw_send(r, "s@remote.example", [LOCAL_RCPT],
+                           b"Subject: long\r\n\r\n" + b"a" * n + b"\r\n.\r\n", helo="long.test")
+            assert out["data"].code == 354, out
+            rep = out["end"]
             assert rep.code == want, (n, rep)
             if want == 550:
                 assert rep.lines[0].startswith("550 5.6.0"), rep

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import LOCAL_RCPT, QUEUED_RE, RELAYD, TRUSTED, free_port, message
+from conftest import LOCAL_RCPT, QUEUED_RE, RELAYD, TRUSTED, free_port, message, raw_send
 
 
 def second_relayd(store):
@@ -79,12 +79,10 @@ def test_fsync_rename_fsync_then_250(relayd_factory, tmp_path):
         reply = None
         with d.raw(TRUSTED) as r:
             r.reply()
-            r.cmd("EHLO trace.test")
-            r.cmd("MAIL FROM:<s@remote.example>")
-            r.cmd(f"RCPT TO:<{LOCAL_RCPT}>")
-            assert r.cmd("DATA").code == 354
-            r.send(message("traced").encode() + b".\r\n")
-            reply = r.reply()
+            out = raw_send(r, "s@remote.example", [LOCAL_RCPT], message("traced").encode() + b".\r\n",
+                           helo="trace.test")
+            assert out["data"].code == 354, out
+            reply = out["end"]
         assert reply.code == 250, reply
         qid = QUEUED_RE.search(reply.text).group(1)
     finally:
