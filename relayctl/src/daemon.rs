@@ -188,7 +188,7 @@ pub fn wait(ctx: &Context) -> anyhow::Result<()> {
     let timeout = Duration::from_secs_f64(ctx.cli.wait_timeout);
     let started = Instant::now();
     loop {
-        let v = ask_status(&path)?;
+        let v = ask(&path, "enforced")?;
         let names = v["names_serial"].as_u64().unwrap_or(u64::MAX);
         if v["serial"].as_u64().unwrap_or(0) >= want && names >= want {
             return Ok(());

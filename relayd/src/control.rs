@@ -1,7 +1,7 @@
 //! The control socket `relayctl status` and `relayctl queue` talk to: one line in, one
-//! JSON document out. `status` reports; `flush [ID]`, `hold ID`, `release ID` and
-//! `delete ID` act on the queue (the socket is 0660 in the store's 0750 folder: only
-//! the administrator's group reaches it). Nothing sent here changes the settings.
+//! JSON document out. `status` reports (`enforced` is its cheap part, for `--wait`);
+//! `flush [ID]`, `hold ID`, `release ID` and `delete ID` act on the queue (the socket
+//! is 0660 in the store's 0750 folder: only the administrator's group reaches it). Nothing sent here changes the settings.
 
 use std::os::unix::fs::PermissionsExt;
 use std::sync::atomic::Ordering;
@@ -151,6 +151,13 @@ pub fn spawn(shared: Arc<Shared>, listeners: Arc<Listeners>) -> anyhow::Result<(
                             .and_then(|v| v.map_err(|e| e.to_string()))
                             .unwrap_or_else(|e| serde_json::json!({ "error": e }))
                     }
+                    // What `relayctl --wait` polls for, every few milliseconds: the serials
+                    // in force and the last reload, without the spool scan of `status`.
+                    (Ok(Ok(_)), "enforced") => serde_json::json!({
+                        "serial": shared.current().serial,
+                        "names_serial": shared.names.load().serial,
+                        "last_reload": shared.reload.lock().map(|r| r.clone()).unwrap_or_default(),
+                    }),
                     (Ok(Ok(_)), request) => queue_request(&shared, request).await,
                     _ => serde_json::json!({ "error": "no request read" }),
                 }

@@ -20,7 +20,7 @@ use shared::trust::ResolvedNames;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::listener::Listeners;
-use crate::state::{Active, FileId, Names, Shared};
+use crate::state::{dns_key, Active, DnsKey, FileId, Names, Shared};
 
 /// Serialises reloads: two triggers at once compile once each, in order.
 static RELOADING: AsyncMutex<()> = AsyncMutex::const_new(());
@@ -106,18 +106,14 @@ fn name_texts(active: &Active) -> Vec<String> {
         .collect()
 }
 
-fn dns_key(d: &DaemonSettings) -> String {
-    format!("{:?} {:?}", d.dns_servers, d.dns_timeout)
-}
-
 /// The names in force are the list's names, resolved the same way: they stay, now
 /// counted as resolved for `serial`. False when the names must be resolved (again).
-fn keep_names(shared: &Shared, names: &[String], dns: &str, serial: u64) -> bool {
+fn keep_names(shared: &Shared, names: &[String], dns: &DnsKey, serial: u64) -> bool {
     let Ok(_whole) = NAMES_SWAP.lock() else {
         return false;
     };
     let current = shared.names.load_full();
-    if current.for_names != names || current.dns_key != dns {
+    if current.for_names != names || current.dns_key != *dns {
         return false;
     }
     shared.names.store(Arc::new(Names {

@@ -92,7 +92,7 @@ pub struct Names {
     pub resolved: ResolvedNames,
     /// The name entries (as written) and the resolver settings these answers are for.
     pub for_names: Vec<String>,
-    pub dns_key: String,
+    pub dns_key: DnsKey,
 }
 
 /// The last reload, for `relayctl status` and `--wait`.
@@ -147,7 +147,14 @@ pub type FileId = (u64, u64, i64, i64);
 
 /// The resolver for name entries and what it was made for (`dns_servers`,
 /// `dns_timeout`); remade when they change.
-pub type DnsSlot = ArcSwap<Option<((Vec<SocketAddr>, Duration), Arc<Dns>)>>;
+pub type DnsSlot = ArcSwap<Option<(DnsKey, Arc<Dns>)>>;
+
+/// What a resolver is made from: `dns_servers` and `dns_timeout`.
+pub type DnsKey = (Vec<SocketAddr>, Duration);
+
+pub fn dns_key(d: &DaemonSettings) -> DnsKey {
+    (d.dns_servers.clone(), d.dns_timeout)
+}
 
 /// Everything the tasks share.
 pub struct Shared {
@@ -209,7 +216,7 @@ impl Shared {
 
     /// The resolver for these settings, made (inside the runtime) if they changed.
     pub fn dns_for(&self, daemon: &DaemonSettings) -> Option<Arc<Dns>> {
-        let key = (daemon.dns_servers.clone(), daemon.dns_timeout);
+        let key = dns_key(daemon);
         if let Some((k, d)) = self.dns.load_full().as_ref() {
             if *k == key {
                 return Some(Arc::clone(d));
