@@ -161,6 +161,15 @@ pub fn status(ctx: &Context) -> anyhow::Result<i32> {
         n("bounced"),
         n("bounces_sent"),
     ));
+    if let Some(free) = v["spool_free"].as_u64() {
+        let floor = n("spool_min_free");
+        out.push_str(&format!(
+            "spool space: {} free, {} kept free{}\n",
+            output::bytes(free),
+            output::bytes(floor),
+            if free < floor { "; NEW MAIL REFUSED (452 4.3.1) until space returns" } else { "" },
+        ));
+    }
     if let Some(refused) = v["refused"].as_object().filter(|m| !m.is_empty()) {
         let parts: Vec<String> = refused.iter().map(|(k, c)| format!("{k} {c}")).collect();
         out.push_str(&format!("refused: {}\n", parts.join(", ")));

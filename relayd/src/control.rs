@@ -45,6 +45,10 @@ struct Status {
     bounced: u64,
     bounces_sent: u64,
     delivery_hold: bool,
+    /// Free bytes on the spool's file system, and the floor below which new mail is
+    /// refused (`spool_min_free`).
+    spool_free: Option<u64>,
+    spool_min_free: u64,
     refused: std::collections::BTreeMap<String, u64>,
     last_reload: ReloadStatus,
 }
@@ -106,6 +110,10 @@ fn status(shared: &Shared, listeners: &Listeners) -> Status {
         bounced: stats.bounced.load(Ordering::Relaxed),
         bounces_sent: stats.bounces_sent.load(Ordering::Relaxed),
         delivery_hold: a.daemon.delivery_hold,
+        spool_free: shared::spool::Spool::new(&a.daemon.spool_dir)
+            .free_space()
+            .ok(),
+        spool_min_free: a.daemon.spool_min_free,
         refused: stats.refused.lock().map(|m| m.clone()).unwrap_or_default(),
         last_reload: shared.reload.lock().map(|r| r.clone()).unwrap_or_default(),
     }

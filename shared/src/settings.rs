@@ -42,6 +42,7 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "tls_key", default: "", meaning: "PEM private key for tls_cert" },
     KeyDoc { dir: RELAYD, key: "allow_plaintext_auth", default: "0", meaning: "1 offers AUTH before STARTTLS" },
     KeyDoc { dir: RELAYD, key: "spool_dir", default: "STORE/spool", meaning: "the queue of accepted messages" },
+    KeyDoc { dir: RELAYD, key: "spool_min_free", default: "1.5 × max_message_size", meaning: "bytes that must stay free on the spool's file system; below it new mail gets 452 4.3.1 while delivery goes on (0: refuse only when the disk is full)" },
     KeyDoc { dir: RELAYD, key: "mail_root", default: "STORE/mail", meaning: "Maildir root for local users: mail_root/USER/Maildir" },
     KeyDoc { dir: RELAYD, key: "lmtp", default: "", meaning: "local delivery over LMTP (unix:PATH or HOST:PORT) instead of Maildir" },
     KeyDoc { dir: RELAYD, key: "relayhost", default: "", meaning: "smarthost HOST:PORT for remote mail; [HOST]:PORT skips the MX lookup of HOST (none: deliver by MX)" },
@@ -444,6 +445,8 @@ pub struct DaemonSettings {
     pub tls_key: Option<std::path::PathBuf>,
     pub allow_plaintext_auth: bool,
     pub spool_dir: std::path::PathBuf,
+    /// Free bytes the spool's file system keeps; less, and new mail is refused.
+    pub spool_min_free: u64,
     pub mail_root: std::path::PathBuf,
     pub dns_servers: Vec<std::net::SocketAddr>,
     pub control_socket: std::path::PathBuf,
@@ -642,6 +645,7 @@ impl DaemonSettings {
                 "tls_cert and tls_key must be set together".into(),
             ));
         }
+        let max_message_size = number("max_message_size", 10_485_760)?;
         let hostname = one("hostname")
             .map(|h| normalize_domain(&h))
             .or_else(host_name)
@@ -653,10 +657,21 @@ impl DaemonSettings {
             tls_key,
             allow_plaintext_auth: flag("allow_plaintext_auth")?,
             spool_dir: path("spool_dir", "spool"),
+            spool_min_free: match one("spool_min_free") {
+                // Postfix's rule: room for one more message of the largest size, and half
+                // again, so a message in flight cannot fill the disk.
+                None => max_message_size.saturating_add(max_message_size / 2),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= MAX_COUNT)
+                    .ok_or_else(|| bad("spool_min_free", &v, format!("must be a whole number of bytes from 0 to {MAX_COUNT}")))?,
+            },
             mail_root: path("mail_root", "mail"),
             dns_servers,
             control_socket: path("control_socket", "relayd.sock"),
-            max_message_size: number("max_message_size", 10_485_760)?,
+            max_message_size,
             max_recipients: number("max_recipients", 1000)? as usize,
             max_connections: number("max_connections", 100)? as usize,
             max_connections_per_client: number("max_connections_per_client", 20)? as usize,
@@ -715,6 +730,7 @@ mod daemon_tests {
         assert_eq!(d.listen, [Listen::parse("0.0.0.0:25").unwrap()]);
         assert_eq!(d.spool_dir, store.join("spool"));
         assert_eq!(d.max_message_size, 10_485_760);
+        assert_eq!(d.spool_min_free, 15_728_640, "1.5 × max_message_size");
         let mut dom = Domain::new();
         let id = dom.create(RELAYD).unwrap();
         dom.create_prop(
@@ -731,7 +747,10 @@ mod daemon_tests {
         .unwrap();
         dom.create_prop(id, "max_recipients", vec!["5".into()])
             .unwrap();
+        dom.create_prop(id, "spool_min_free", vec!["0".into()])
+            .unwrap();
         let d = DaemonSettings::from_domain(&dom, store).unwrap();
+        assert_eq!(d.spool_min_free, 0, "0 is a value here, not 'unset'");
         assert_eq!(d.listen[1].role, Role::Submission);
         assert_eq!(d.dns_servers[1].port(), 53);
         assert_eq!(d.max_recipients, 5);

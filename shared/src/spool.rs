@@ -229,6 +229,21 @@ impl Spool {
         self.dir.join("queue")
     }
 
+    /// Bytes free for unprivileged writers on the spool's file system (`statvfs`'s
+    /// `f_bavail`): the space root's reserve does not count as room for mail.
+    pub fn free_space(&self) -> std::io::Result<u64> {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(self.dir.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))?;
+        // SAFETY: statvfs fills the struct we pass; the path is NUL-terminated and lives
+        // across the call.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+    }
+
     fn tmp_dir(&self) -> PathBuf {
         self.dir.join("tmp")
     }
@@ -528,6 +543,13 @@ mod tests {
         assert!(r[0].is_ok() && r[1].is_err() && r[2].is_ok(), "{r:?}");
         let queued: Vec<String> = spool.list().unwrap().into_iter().map(|e| e.id).collect();
         assert_eq!(queued, ["A", "C"]);
+    }
+
+    #[test]
+    fn free_space_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Spool::new(dir.path()).free_space().unwrap() > 0);
+        assert!(Spool::new(dir.path().join("missing")).free_space().is_err());
     }
 
     #[test]

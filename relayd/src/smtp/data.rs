@@ -11,7 +11,34 @@ use super::body::{self, Body, BodyError};
 use super::session::{Session, Transaction};
 use super::wire::End;
 
+/// A full disk or quota: the client is told to come back (452 4.3.1), not that the
+/// message is bad.
+fn no_space(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
+}
+
+const NO_ROOM: &str = "452 4.3.1 Error: insufficient system storage, try again later";
+
 impl Session {
+    /// Whether the spool has room for a message of `declared` bytes and still keeps
+    /// `spool_min_free` free; if not, the client has its 452 (mail already queued is
+    /// untouched, and delivery, which frees space, goes on).
+    pub(super) fn spool_has_room(&mut self, declared: u64) -> bool {
+        let daemon = &self.shared.current().daemon;
+        let need = daemon.spool_min_free.saturating_add(declared);
+        // A spool whose space cannot be read is left to fail (and say why) at DATA.
+        let Ok(free) = Spool::new(&daemon.spool_dir).free_space() else {
+            return true;
+        };
+        if free >= need {
+            return true;
+        }
+        self.shared.stats.refuse("spool_full");
+        tracing::warn!(client = %self.client, free_bytes = free, needed_bytes = need, spool = %daemon.spool_dir.display(), "new mail refused: the spool is below spool_min_free");
+        self.reply(NO_ROOM);
+        false
+    }
+
     /// The refusal for a transaction that may not reach DATA, if any.
     fn refuse_before_data(&mut self, mail: &Transaction) -> Option<String> {
         if mail.guarded && self.shared.throttled(self.client) {
@@ -43,6 +70,11 @@ impl Session {
             self.reply(&refusal);
             return Ok(());
         }
+        if !self.spool_has_room(0) {
+            // The transaction stays: the client may RSET, or QUIT and come back.
+            self.mail = Some(mail);
+            return Ok(());
+        }
         let active = self.shared.current();
         // The spool file is opened before the 354: a full disk is a 451 now, and the
         // message then goes to disk as it arrives, never whole into memory.
@@ -66,8 +98,10 @@ impl Session {
         .await;
         let (pending, sink, id) = match begun {
             Ok(Ok(b)) => b,
-            Ok(Err(e)) => return self.spool_failed(&e.to_string(), "cannot open a spool file"),
-            Err(e) => return self.spool_failed(&e.to_string(), "cannot open a spool file"),
+            Ok(Err(e)) => {
+                return self.spool_failed(&e.to_string(), no_space(&e), "cannot open a spool file")
+            }
+            Err(e) => return self.spool_failed(&e.to_string(), false, "cannot open a spool file"),
         };
         let header = self.received_header(&active.daemon.hostname, &id, &mail.rcpts);
         self.reply("354 End data with <CR><LF>.<CR><LF>");
@@ -98,9 +132,14 @@ impl Session {
         };
         let stored = header.len() as u64 + size;
         let written = match tokio::task::spawn_blocking(move || pending.finish(stored)).await {
-            Ok(Ok(())) => self.shared.committer.publish(spool_dir, id.clone()).await,
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(e) => Err(e.to_string()),
+            Ok(Ok(())) => self
+                .shared
+                .committer
+                .publish(spool_dir, id.clone())
+                .await
+                .map_err(|e| (e, false)),
+            Ok(Err(e)) => Err((e.to_string(), no_space(&e))),
+            Err(e) => Err((e.to_string(), false)),
         };
         match written {
             Ok(()) => {
@@ -114,13 +153,18 @@ impl Session {
                 self.reply(&format!("250 2.0.0 Ok: queued as {id}"));
                 Ok(())
             }
-            Err(error) => self.spool_failed(&error, "cannot spool the message"),
+            Err((error, full)) => self.spool_failed(&error, full, "cannot spool the message"),
         }
     }
 
-    fn spool_failed(&mut self, error: &str, what: &str) -> Result<(), End> {
-        tracing::error!(client = %self.client, error = %error, "{what}: refused with 451, nothing lost");
-        self.reply("451 4.3.0 Error: queue file write error, try again later");
+    fn spool_failed(&mut self, error: &str, full: bool, what: &str) -> Result<(), End> {
+        tracing::error!(client = %self.client, error = %error, "{what}: refused with a 4xx, nothing lost");
+        if full {
+            self.shared.stats.refuse("spool_full");
+            self.reply(NO_ROOM);
+        } else {
+            self.reply("451 4.3.0 Error: queue file write error, try again later");
+        }
         Ok(())
     }
 
@@ -134,11 +178,11 @@ impl Session {
                 Err(Err(End::Gone))
             }
             Err(BodyError::Eof) => Err(Err(End::Gone)),
-            Err(BodyError::Sink(e)) => {
-                tracing::error!(client = %self.client, error = %e, "cannot write the spool file: 451, nothing lost");
-                self.reply("451 4.3.0 Error: queue file write error, try again later");
-                Err(Ok(()))
-            }
+            Err(BodyError::Sink(e)) => Err(self.spool_failed(
+                &e.to_string(),
+                no_space(&e),
+                "cannot write the spool file",
+            )),
             Ok(Body::TooBig) => {
                 self.shared.stats.refuse("message_too_big");
                 self.reply("552 5.3.4 Error: message size exceeds fixed limit");

@@ -23,13 +23,14 @@ impl Session {
             return self.reply("501 5.1.7 Bad sender address syntax");
         }
         let max_size = self.shared.current().daemon.max_message_size;
+        let mut declared = 0;
         for (key, value) in &params {
             match (key.as_str(), value.as_deref()) {
                 ("SIZE", Some(v)) => match v.parse::<u64>() {
                     Ok(n) if n > max_size => {
                         return self.reply("552 5.3.4 Message size exceeds fixed limit");
                     }
-                    Ok(_) => {}
+                    Ok(n) => declared = n,
                     Err(_) => return self.reply("501 5.5.4 Bad SIZE parameter"),
                 },
                 ("BODY", Some(v))
@@ -37,6 +38,9 @@ impl Session {
                 ("AUTH", Some(_)) => {}
                 _ => return self.reply(&format!("555 5.5.4 Unsupported parameter {key}")),
             }
+        }
+        if !self.spool_has_room(declared) {
+            return;
         }
         self.mail = Some(Transaction {
             from: path,
