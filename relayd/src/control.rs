@@ -44,6 +44,9 @@ struct Status {
     deferred: u64,
     bounced: u64,
     bounces_sent: u64,
+    /// Deliveries that opened an SMTP session, and those that reused one.
+    sessions_opened: u64,
+    sessions_reused: u64,
     delivery_hold: bool,
     /// Free bytes on the spool's file system, and the floor below which new mail is
     /// refused (`spool_min_free`).
@@ -109,6 +112,8 @@ fn status(shared: &Shared, listeners: &Listeners) -> Status {
         deferred: stats.deferred.load(Ordering::Relaxed),
         bounced: stats.bounced.load(Ordering::Relaxed),
         bounces_sent: stats.bounces_sent.load(Ordering::Relaxed),
+        sessions_opened: stats.sessions_opened.load(Ordering::Relaxed),
+        sessions_reused: stats.sessions_reused.load(Ordering::Relaxed),
         delivery_hold: a.daemon.delivery_hold,
         spool_free: shared::spool::Spool::new(&a.daemon.spool_dir)
             .free_space()

@@ -18,17 +18,25 @@ class Sink:
     """An aiosmtpd smarthost that records every message and answers RCPTs as told:
     `replies[address]` is a list of replies used in turn (the last one sticks)."""
 
-    def __init__(self, tls_context=None):
+    def __init__(self, tls_context=None, host="127.0.0.1", port=None):
         self.messages = []
         self.replies = {}
         self.rcpts_seen = []
         self.tls_sessions = 0
+        self.connections = 0
         self.lock = threading.Lock()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = aiosmtpd.Controller(
-            self, hostname="127.0.0.1", port=self.port, tls_context=tls_context,
+            self, hostname=host, port=self.port, tls_context=tls_context,
             require_starttls=False,
         )
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        if session.ssl is None:  # the EHLO after STARTTLS is the same connection
+            with self.lock:
+                self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:

@@ -51,6 +51,9 @@ def test_a_thousand_messages_reach_the_smarthost_exactly_once(relayd_factory):
         assert sorted(got) == sorted(sent), "every message exactly once"
         st = d.status_raw()
         assert st["delivered"] == 1000 and st["queue_messages"] == 0, st
+        # Several messages per connection: sessions to the same hop are kept and reused.
+        assert sink.connections <= 250, sink.connections
+        assert st["sessions_reused"] >= 750 and st["sessions_opened"] == sink.connections, st
 
 
 def test_local_mail_lands_whole_in_maildirs(relayd_factory):
@@ -285,11 +288,8 @@ def mx_dns(tmp_path):
         yield port
 
 
-class MxSink(Sink):
-    def __init__(self, addr):
-        super().__init__()
-        self.port = 25
-        self.controller = aiosmtpd.Controller(self, hostname=addr, port=25)
+def MxSink(addr):
+    return Sink(host=addr, port=25)
 
 
 def test_mx_preference_fallback_and_recovery(relayd_factory, mx_dns):

@@ -4,6 +4,7 @@
 //! to the next hop through `mail-send`. Nothing here touches the queue: each call
 //! returns one `Outcome` per recipient, and `queue` records and acts on them.
 
+pub mod cache;
 pub mod maildir;
 pub mod route;
 pub mod smtp;

@@ -1,7 +1,8 @@
 //! One SMTP transaction with a next hop, through `mail-send`: greeting, EHLO, STARTTLS
 //! as the hop's TLS policy says, AUTH (only over TLS), MAIL, one RCPT per recipient,
 //! DATA. Each recipient gets its own outcome: a RCPT refusal is that recipient's, the
-//! DATA reply is every accepted recipient's.
+//! DATA reply is every accepted recipient's. The session then waits in the `cache` for
+//! the next message to the same hop.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -9,9 +10,9 @@ use std::time::Duration;
 use mail_send::smtp::message::Parameters;
 use mail_send::{Credentials, SmtpClient};
 use shared::settings::TlsPolicy;
-use smtp_proto::{EhloResponse, EXT_START_TLS};
-use tokio::io::{AsyncRead, AsyncWrite};
+use smtp_proto::EXT_START_TLS;
 
+use super::cache::{Cache, Client, Io, Session};
 use super::route::Hop;
 use super::Outcome;
 
@@ -30,6 +31,9 @@ pub struct Settings<'a> {
     pub timeout: Duration,
     pub credentials: Option<(&'a str, &'a str)>,
     pub ca: Option<&'a std::path::Path>,
+    /// Idle sessions, and how many to keep per hop.
+    pub cache: &'a Cache,
+    pub keep: usize,
 }
 
 /// A reply's text after its code: enhanced status (when the server sent one) and text.
@@ -56,29 +60,75 @@ fn all(rcpts: &[String], o: Outcome) -> Vec<Outcome> {
     vec![o; rcpts.len()]
 }
 
-/// Delivers to the first target that answers; a connection that fails moves on to the
-/// next, and the last failure is every recipient's outcome.
-pub async fn deliver(hop: &Hop, env: &Envelope<'_>, s: &Settings<'_>) -> Vec<Outcome> {
+/// What one delivery did: an outcome per recipient, and whether it went over a
+/// session kept from an earlier message.
+pub struct Delivery {
+    pub outcomes: Vec<Outcome>,
+    pub reused: bool,
+}
+
+/// Sessions are shared only between deliveries that would open the same one.
+fn cache_key(hop: &Hop, s: &Settings<'_>) -> String {
+    let user = s.credentials.map_or("", |(u, _)| u);
+    format!("{} tls={} user={user}", hop.name, hop.tls.as_str())
+}
+
+/// Delivers over an idle session to this hop if one is cached, else to the first
+/// target that answers; a connection that fails moves on to the next target, and the
+/// last failure is every recipient's outcome.
+pub async fn deliver(hop: &Hop, env: &Envelope<'_>, s: &Settings<'_>) -> Delivery {
+    let key = cache_key(hop, s);
+    while let Some(session) = s.cache.take(&key) {
+        // A session the peer closed while it waited: try the next, then a new one.
+        if let Some((outcomes, back)) = transaction(session, env, true).await {
+            if let Some(b) = back {
+                s.cache.put(&key, b, s.keep);
+            }
+            return Delivery {
+                outcomes,
+                reused: true,
+            };
+        }
+    }
     let mut last = Outcome::Deferred("451 4.4.1 no address to try".into());
+    let preferred = hop.targets.first().map(|(h, _)| h.as_str());
     for (host, addr) in &hop.targets {
-        match attempt(hop, host, *addr, env, s).await {
-            Ok(outcomes) => return outcomes,
+        match open(hop, host, *addr, env, s).await {
+            Ok(session) => {
+                let (outcomes, back) = transaction(session, env, false)
+                    .await
+                    .unwrap_or_else(|| (all(env.rcpts, last.clone()), None));
+                // Only a session to the most preferred exchanger is kept: the next
+                // message should find out whether it is back, not stay on a backup.
+                if let Some(b) = back.filter(|_| Some(host.as_str()) == preferred) {
+                    s.cache.put(&key, b, s.keep);
+                }
+                return Delivery {
+                    outcomes,
+                    reused: false,
+                };
+            }
             Err(o) => last = o,
         }
     }
-    all(env.rcpts, last)
+    Delivery {
+        outcomes: all(env.rcpts, last),
+        reused: false,
+    }
 }
 
-/// One connection. `Err` when this target could not take the transaction at all
-/// (connection, greeting, TLS): the caller tries the next one.
-async fn attempt(
+/// A new session to one target, ready for MAIL: greeting, EHLO, STARTTLS as the
+/// policy says, AUTH. `Err` when this target could not be used (the caller tries the
+/// next one).
+async fn open(
     hop: &Hop,
     host: &str,
     addr: SocketAddr,
     env: &Envelope<'_>,
     s: &Settings<'_>,
-) -> Result<Vec<Outcome>, Outcome> {
+) -> Result<Session, Outcome> {
     let at = |why: String| Outcome::Deferred(format!("451 4.4.1 {host} [{addr}]: {why}"));
+    let peer = format!("{host} [{addr}]");
     let mut client = SmtpClient::connect(addr, s.timeout)
         .await
         .map_err(|e| at(describe(&e).1))?;
@@ -116,7 +166,7 @@ async fn attempt(
                 "credentials are only sent over TLS, and this hop has none".into(),
             ));
         }
-        return Ok(transaction(client, &ehlo, env, None).await);
+        return Ok(Session::new(boxed(client), peer));
     }
     let connector = match hop.tls {
         TlsPolicy::Verify => super::tls::verifying(s.ca),
@@ -128,59 +178,77 @@ async fn attempt(
         .await
         .map_err(|e| at(format!("TLS: {}", describe(&e).1)))?;
     let ehlo = tls.ehlo(env.helo).await.map_err(|e| at(describe(&e).1))?;
-    let creds = match (s.credentials, hop.relayhost) {
-        (Some((u, p)), true) => Some(Credentials::new(u.to_string(), p.to_string())),
-        _ => None,
-    };
-    Ok(transaction(tls, &ehlo, env, creds).await)
+    if let (Some((u, p)), true) = (s.credentials, hop.relayhost) {
+        let creds = Credentials::new(u.to_string(), p.to_string());
+        if let Err(e) = tls.authenticate(&creds, &ehlo).await {
+            // A refused login is the administrator's to fix, not the sender's: retry.
+            let (code, text) = describe(&e);
+            return Err(Outcome::Deferred(format!(
+                "{code} {text} (AUTH to the relayhost as {u})"
+            )));
+        }
+    }
+    Ok(Session::new(boxed(tls), peer))
 }
 
-async fn transaction<T: AsyncRead + AsyncWrite + Unpin>(
-    mut client: SmtpClient<T>,
-    ehlo: &EhloResponse<String>,
+fn boxed<T: Io + 'static>(c: SmtpClient<T>) -> Client {
+    SmtpClient {
+        stream: Box::new(c.stream),
+        timeout: c.timeout,
+    }
+}
+
+/// Whether an error leaves the session usable for another transaction: the peer
+/// answered (and did not say it is closing).
+fn answered(e: &mail_send::Error) -> bool {
+    matches!(e, mail_send::Error::UnexpectedReply(r) if r.code != 421)
+}
+
+/// One transaction on `session`: MAIL, a RCPT per recipient, DATA. Returns the
+/// outcomes and the session when it can carry another message. `None` only for a
+/// `reused` session that turned out closed before anything was accepted.
+async fn transaction(
+    mut session: Session,
     env: &Envelope<'_>,
-    creds: Option<Credentials<String>>,
-) -> Vec<Outcome> {
+    reused: bool,
+) -> Option<(Vec<Outcome>, Option<Session>)> {
     let fail = |e: &mail_send::Error| {
         let (code, text) = describe(e);
         Outcome::from_reply(code, &text)
     };
-    if let Some(c) = creds {
-        if let Err(e) = client.authenticate(&c, ehlo).await {
-            // A refused login is the administrator's to fix, not the sender's: retry.
-            let (code, text) = describe(&e);
-            return all(
-                env.rcpts,
-                Outcome::Deferred(format!("{code} {text} (AUTH to the relayhost)")),
-            );
-        }
-    }
+    let client = &mut session.client;
     if let Err(e) = client.mail_from(env.sender, &Parameters::new()).await {
-        return all(env.rcpts, fail(&e));
+        if reused && !answered(&e) {
+            tracing::debug!(peer = %session.peer, error = %e, "a cached session was closed by the peer: opening a new one");
+            return None;
+        }
+        let keep = answered(&e) && client.rset().await.is_ok();
+        return Some((all(env.rcpts, fail(&e)), keep.then_some(session)));
     }
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(env.rcpts.len());
+    let mut healthy = true;
     for r in env.rcpts {
-        outcomes.push(
-            client
-                .rcpt_to(r, &Parameters::new())
-                .await
-                .err()
-                .map(|e| fail(&e)),
-        );
+        let refused = client.rcpt_to(r, &Parameters::new()).await.err();
+        healthy &= refused.as_ref().is_none_or(answered);
+        outcomes.push(refused.map(|e| fail(&e)));
     }
     if outcomes.iter().all(Option::is_some) {
-        let _ = client.quit().await;
-        return outcomes.into_iter().flatten().collect();
+        let keep = healthy && client.rset().await.is_ok();
+        return Some((outcomes.into_iter().flatten().collect(), keep.then_some(session)));
     }
     // write_message adds the final CRLF . CRLF itself.
     let body = env.message.strip_suffix(b"\r\n").unwrap_or(env.message);
     let data = match client.data(body).await {
         Ok(r) => Outcome::from_reply(r.code, &text(&r)),
-        Err(e) => fail(&e),
+        Err(e) => {
+            // A refused DATA may leave the transaction open: RSET before reuse.
+            healthy &= answered(&e) && client.rset().await.is_ok();
+            fail(&e)
+        }
     };
-    let _ = client.quit().await;
-    outcomes
+    let outcomes = outcomes
         .into_iter()
         .map(|o| o.unwrap_or_else(|| data.clone()))
-        .collect()
+        .collect();
+    Some((outcomes, healthy.then_some(session)))
 }

@@ -14,6 +14,7 @@ use shared::spool::{Envelope, Spool};
 use super::bounce;
 use super::limits::Limits;
 use crate::deliver::route::{self, Route};
+use crate::deliver::cache::Cache;
 use crate::deliver::{maildir, smtp, Outcome};
 use crate::state::{Shared, Wake};
 
@@ -32,6 +33,7 @@ fn bare(addr: &str) -> String {
 pub async fn run(
     shared: Arc<Shared>,
     limits: Arc<Limits>,
+    cache: Arc<Cache>,
     spool_dir: PathBuf,
     id: String,
     force: bool,
@@ -116,8 +118,16 @@ pub async fn run(
                                 .min(std::time::Duration::from_secs(300)),
                             credentials: creds,
                             ca: daemon.relayhost_ca.as_deref(),
+                            cache: &cache,
+                            keep: daemon.max_deliveries_per_destination,
                         };
-                        (hop.name.clone(), smtp::deliver(&hop, &e, &s).await)
+                        let done = smtp::deliver(&hop, &e, &s).await;
+                        shared.count(if done.reused {
+                            &shared.stats.sessions_reused
+                        } else {
+                            &shared.stats.sessions_opened
+                        });
+                        (hop.name.clone(), done.outcomes)
                     }
                 }
             }

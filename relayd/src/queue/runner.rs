@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::limits::Limits;
+use crate::deliver::cache::Cache;
 
 use crate::state::{Shared, Wake};
 
@@ -44,6 +45,7 @@ fn scan(spool: &Path) -> HashMap<String, u64> {
 
 pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
     let limits = Arc::new(Limits::default());
+    let cache = Arc::new(Cache::default());
     let mut spool: PathBuf = shared.current().daemon.spool_dir.clone();
     let mut due = {
         let s = spool.clone();
@@ -79,19 +81,22 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
                     break;
                 }
                 in_flight.insert(id.clone());
-                let (shared, limits, dir, done) = (
+                let (shared, limits, cache, dir, done) = (
                     Arc::clone(&shared),
                     Arc::clone(&limits),
+                    Arc::clone(&cache),
                     spool.clone(),
                     done_tx.clone(),
                 );
                 let force = forced.remove(&id);
                 tokio::spawn(async move {
-                    let next = super::attempt::run(shared, limits, dir, id.clone(), force).await;
+                    let next =
+                        super::attempt::run(shared, limits, cache, dir, id.clone(), force).await;
                     let _ = done.send((id, next));
                 });
             }
         }
+        cache.sweep();
         // Sleep until the next due message, but look again every second (settings
         // such as `delivery` may change).
         let next = due
