@@ -18,7 +18,7 @@ class Sink:
     """An aiosmtpd smarthost that records every message and answers RCPTs as told:
     `replies[address]` is a list of replies used in turn (the last one sticks)."""
 
-    def __init__(self, tls_context=None, host="127.0.0.1", port=None):
+    def __init__(self, tls_context=None, host="127.0.0.1", port=None, **smtp_params):
         self.messages = []
         self.replies = {}
         self.rcpts_seen = []
@@ -28,7 +28,7 @@ class Sink:
         self.port = port or free_port()
         self.controller = aiosmtpd.Controller(
             self, hostname=host, port=self.port, tls_context=tls_context,
-            require_starttls=False,
+            require_starttls=False, **smtp_params,
         )
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):

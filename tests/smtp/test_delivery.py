@@ -56,6 +56,20 @@ def test_a_thousand_messages_reach_the_smarthost_exactly_once(relayd_factory):
         assert st["sessions_reused"] >= 750 and st["sessions_opened"] == sink.connections, st
 
 
+def test_a_kept_session_the_peer_closed_is_replaced_not_failed(relayd_factory):
+    # The sink drops a session idle for 1 s; relayd keeps idle sessions up to 2 s.
+    with Sink(timeout=1) as sink:
+        d = delivering(relayd_factory, sink.port)
+        send(d, ["bob@remote.example"], "first")
+        wait_for(lambda: len(sink.messages) == 1 and not d.queue_ids(), what="the first delivery")
+        time.sleep(1.5)
+        send(d, ["bob@remote.example"], "second")
+        wait_for(lambda: len(sink.messages) == 2 and not d.queue_ids(), what="the second delivery")
+        st = d.status_raw()
+        assert st["deferred"] == 0 and st["delivered"] == 2, st
+        assert sink.connections == 2 and st["sessions_opened"] == 2, (sink.connections, st)
+
+
 def test_local_mail_lands_whole_in_maildirs(relayd_factory):
     d = delivering(relayd_factory)
     bodies = {}
