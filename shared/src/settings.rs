@@ -44,7 +44,7 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "spool_dir", default: "STORE/spool", meaning: "the queue of accepted messages" },
     KeyDoc { dir: RELAYD, key: "spool_min_free", default: "1.5 × max_message_size", meaning: "bytes that must stay free on the spool's file system; below it new mail gets 452 4.3.1 while delivery goes on (0: refuse only when the disk is full)" },
     KeyDoc { dir: RELAYD, key: "mail_root", default: "STORE/mail", meaning: "Maildir root for local users: mail_root/USER/Maildir" },
-    KeyDoc { dir: RELAYD, key: "lmtp", default: "", meaning: "local delivery over LMTP (unix:PATH or HOST:PORT) instead of Maildir" },
+    KeyDoc { dir: RELAYD, key: "lmtp", default: "", meaning: "local delivery over LMTP (unix:PATH, or ADDRESS:PORT such as 127.0.0.1:24) instead of Maildir; the LMTP server adds Return-Path and Delivered-To" },
     KeyDoc { dir: RELAYD, key: "relayhost", default: "", meaning: "smarthost HOST:PORT for remote mail; [HOST]:PORT skips the MX lookup of HOST (none: deliver by MX)" },
     KeyDoc { dir: RELAYD, key: "relayhost_tls", default: "verify", meaning: "TLS to the relayhost: verify (STARTTLS required, certificate checked against relayhost_ca or the system's roots), encrypt (STARTTLS required, not checked), may (STARTTLS when offered; the policy for MX delivery), none" },
     KeyDoc { dir: RELAYD, key: "relayhost_ca", default: "", meaning: "PEM file of the certificate authorities trusted for the relayhost (none: the system's roots)" },
@@ -448,6 +448,8 @@ pub struct DaemonSettings {
     /// Free bytes the spool's file system keeps; less, and new mail is refused.
     pub spool_min_free: u64,
     pub mail_root: std::path::PathBuf,
+    /// Local delivery over LMTP instead of Maildir.
+    pub lmtp: Option<Lmtp>,
     pub dns_servers: Vec<std::net::SocketAddr>,
     pub control_socket: std::path::PathBuf,
     pub max_message_size: u64,
@@ -480,6 +482,38 @@ pub struct Secret(pub String);
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("(set)")
+    }
+}
+
+/// `lmtp`: the LMTP server local mail goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lmtp {
+    Unix(std::path::PathBuf),
+    Tcp(std::net::SocketAddr),
+}
+
+impl Lmtp {
+    pub fn parse(text: &str) -> Result<Lmtp, String> {
+        let t = text.trim();
+        if let Some(path) = t.strip_prefix("unix:") {
+            return match path.starts_with('/') {
+                true => Ok(Lmtp::Unix(path.into())),
+                false => Err("the socket path must be absolute (unix:/run/dovecot/lmtp)".into()),
+            };
+        }
+        let addr = t.strip_prefix("inet:").unwrap_or(t);
+        addr.parse::<std::net::SocketAddr>().map(Lmtp::Tcp).map_err(|_| {
+            "write unix:PATH or ADDRESS:PORT (127.0.0.1:24, [::1]:24); names are not looked up".into()
+        })
+    }
+}
+
+impl std::fmt::Display for Lmtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Lmtp::Unix(p) => write!(f, "unix:{}", p.display()),
+            Lmtp::Tcp(a) => write!(f, "{a}"),
+        }
     }
 }
 
@@ -669,6 +703,9 @@ impl DaemonSettings {
                     .ok_or_else(|| bad("spool_min_free", &v, format!("must be a whole number of bytes from 0 to {MAX_COUNT}")))?,
             },
             mail_root: path("mail_root", "mail"),
+            lmtp: one("lmtp")
+                .map(|v| Lmtp::parse(&v).map_err(|e| bad("lmtp", &v, e)))
+                .transpose()?,
             dns_servers,
             control_socket: path("control_socket", "relayd.sock"),
             max_message_size,
@@ -765,6 +802,26 @@ mod daemon_tests {
         dom.create_prop(id, "max_recipients", vec!["-1".into()])
             .unwrap();
         assert!(DaemonSettings::from_domain(&dom, store).is_err());
+    }
+
+    #[test]
+    fn lmtp_targets() {
+        assert_eq!(
+            Lmtp::parse("unix:/run/dovecot/lmtp"),
+            Ok(Lmtp::Unix("/run/dovecot/lmtp".into()))
+        );
+        assert_eq!(
+            Lmtp::parse("[::1]:24").unwrap().to_string(),
+            "[::1]:24"
+        );
+        assert_eq!(
+            Lmtp::parse("inet:127.0.0.1:24").unwrap().to_string(),
+            "127.0.0.1:24"
+        );
+        assert!(Lmtp::parse("unix:relative").is_err());
+        assert!(Lmtp::parse("mail.example.com:24")
+            .unwrap_err()
+            .contains("names are not looked up"));
     }
 
     #[test]

@@ -2,8 +2,13 @@
 replies, and the waits and sends the delivery tests share."""
 
 import json
+import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +97,100 @@ def maildir_new(d, user):
 
 def queue_json(d):
     return json.loads(d.ctl("--json", "queue", "list").stdout)
+
+
+
+class Dovecot:
+    """Dovecot's LMTP server (Debian's dovecot-lmtpd) on a unix socket and a loopback
+    port, storing into Maildirs under its own folder for the users named."""
+
+    UID = 65534  # nobody: Dovecot refuses to deliver as root
+
+    def __init__(self, users):
+        if not shutil.which("dovecot") or not os.path.exists("/usr/lib/dovecot/lmtp"):
+            pytest.skip("Dovecot's LMTP server is not installed (apt-get install dovecot-lmtpd)")
+        if os.geteuid() != 0:
+            pytest.skip("Dovecot's master must start as root")
+        # Not under pytest's tmp_path: its 0700 folders would keep the mail user out.
+        self.root = Path(tempfile.mkdtemp(prefix="relay-dovecot-"))
+        self.root.chmod(0o755)
+        self.socket = self.root / "lmtp"
+        self.port = free_port()
+        self.conf = self.root / "dovecot.conf"
+        self.log = self.root / "dovecot.log"
+        for d in ("run", "state", "home"):
+            (self.root / d).mkdir()
+        lines = []
+        for u in users:
+            home = self.root / "home" / u
+            home.mkdir()
+            os.chown(home, self.UID, self.UID)
+            lines.append(f"{u}:{{PLAIN}}unused:{self.UID}:{self.UID}::{home}::")
+        (self.root / "users").write_text("\n".join(lines) + "\n")
+        self.conf.write_text(f"""
+protocols = lmtp
+base_dir = {self.root}/run
+state_dir = {self.root}/state
+log_path = {self.log}
+ssl = no
+listen = 127.0.0.1
+default_login_user = dovenull
+default_internal_user = dovecot
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+auth_username_format = %Ln
+passdb {{
+  driver = passwd-file
+  args = {self.root}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = {self.root}/users
+}}
+service lmtp {{
+  unix_listener {self.socket} {{
+    mode = 0666
+  }}
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+}}
+""")
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(["dovecot", "-F", "-c", str(self.conf)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for(lambda: self.socket.exists() or self.proc.poll() is not None, timeout=20,
+                 what="Dovecot's LMTP socket")
+        if self.proc.poll() is not None:
+            raise AssertionError(f"dovecot exited: {self.proc.stderr.read().decode()}")
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def doveadm(self, *args):
+        return subprocess.run(["doveadm", "-c", str(self.conf), *args], capture_output=True,
+                              text=True, timeout=30)
+
+    def count(self, user):
+        """Messages in the user's INBOX, as Dovecot itself reports them."""
+        p = self.doveadm("mailbox", "status", "-u", user, "messages", "INBOX")
+        if p.returncode != 0:
+            return 0
+        return int(p.stdout.strip().split("=")[1])
+
+    def stored(self, user):
+        """The user's messages, read back from the Maildir Dovecot wrote."""
+        md = self.root / "home" / user / "Maildir"
+        return [f.read_bytes() for sub in ("new", "cur") if (md / sub).is_dir()
+                for f in sorted((md / sub).iterdir())]

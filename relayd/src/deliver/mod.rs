@@ -1,10 +1,11 @@
 //! The way out: one delivery attempt for a group of recipients that share a next hop.
 //! `route` finds the next hop (a local Maildir, the relayhost, or the domain's MX),
-//! `maildir` delivers locally, `tls` holds the outbound TLS policy, and `smtp` speaks
+//! `maildir` and `lmtp` deliver locally, `tls` holds the outbound TLS policy, and `smtp` speaks
 //! to the next hop through `mail-send`. Nothing here touches the queue: each call
 //! returns one `Outcome` per recipient, and `queue` records and acts on them.
 
 pub mod cache;
+pub mod lmtp;
 pub mod maildir;
 pub mod route;
 pub mod smtp;

@@ -37,7 +37,7 @@ pub struct Settings<'a> {
 }
 
 /// A reply's text after its code: enhanced status (when the server sent one) and text.
-fn text(r: &smtp_proto::Response<String>) -> String {
+pub fn reply_text(r: &smtp_proto::Response<String>) -> String {
     let msg = r.message.replace(['\r', '\n'], " ");
     match r.esc {
         [0, _, _] => msg,
@@ -46,10 +46,10 @@ fn text(r: &smtp_proto::Response<String>) -> String {
 }
 
 /// The reply or failure, as one line for the queue and the log.
-fn describe(e: &mail_send::Error) -> (u16, String) {
+pub fn describe(e: &mail_send::Error) -> (u16, String) {
     match e {
         mail_send::Error::UnexpectedReply(r) | mail_send::Error::AuthenticationFailed(r) => {
-            (r.code, text(r))
+            (r.code, reply_text(r))
         }
         mail_send::Error::Timeout => (451, "4.4.2 timed out".into()),
         other => (451, format!("4.4.0 {other}")),
@@ -239,7 +239,7 @@ async fn transaction(
     // write_message adds the final CRLF . CRLF itself.
     let body = env.message.strip_suffix(b"\r\n").unwrap_or(env.message);
     let data = match client.data(body).await {
-        Ok(r) => Outcome::from_reply(r.code, &text(&r)),
+        Ok(r) => Outcome::from_reply(r.code, &reply_text(&r)),
         Err(e) => {
             // A refused DATA may leave the transaction open: RSET before reuse.
             healthy &= answered(&e) && client.rset().await.is_ok();

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use shared::queue_state::{self, MessageState, RcptState};
 use shared::spool::{Envelope, Spool};
@@ -15,7 +15,7 @@ use super::bounce;
 use super::limits::Limits;
 use crate::deliver::route::{self, Route};
 use crate::deliver::cache::Cache;
-use crate::deliver::{maildir, smtp, Outcome};
+use crate::deliver::{lmtp, maildir, smtp, Outcome};
 use crate::state::{Shared, Wake};
 
 fn now() -> u64 {
@@ -90,10 +90,25 @@ pub async fn run(
             Route::Undeliverable(why) => {
                 ("none".to_string(), vec![Outcome::Failed(why); idx.len()])
             }
-            Route::Local { .. } => (
-                "maildir".to_string(),
-                local(&active, &body, &sender, &rcpts).await,
-            ),
+            Route::Local { .. } => match &daemon.lmtp {
+                Some(server) => {
+                    let e = smtp::Envelope {
+                        helo: &daemon.hostname,
+                        sender: &sender,
+                        rcpts: &rcpts,
+                        message: &body,
+                    };
+                    let timeout = daemon.command_timeout.min(Duration::from_secs(300));
+                    (
+                        format!("lmtp {server}"),
+                        lmtp::deliver(server, &e, timeout).await,
+                    )
+                }
+                None => (
+                    "maildir".to_string(),
+                    local(&active, &body, &sender, &rcpts).await,
+                ),
+            },
             Route::Remote { domain } => {
                 let _slot = limits
                     .acquire(&hop_key, daemon.max_deliveries_per_destination)
@@ -113,9 +128,7 @@ pub async fn run(
                             message: &body,
                         };
                         let s = smtp::Settings {
-                            timeout: daemon
-                                .command_timeout
-                                .min(std::time::Duration::from_secs(300)),
+                            timeout: daemon.command_timeout.min(Duration::from_secs(300)),
                             credentials: creds,
                             ca: daemon.relayhost_ca.as_deref(),
                             cache: &cache,
