@@ -194,3 +194,19 @@ service lmtp {{
         md = self.root / "home" / user / "Maildir"
         return [f.read_bytes() for sub in ("new", "cur") if (md / sub).is_dir()
                 for f in sorted((md / sub).iterdir())]
+
+
+def make_ca(tmp):
+    """A CA and a certificate for 127.0.0.1 it signed, by openssl."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("openssl is not installed")
+    run = lambda *a: subprocess.run([openssl, *a], check=True, capture_output=True, cwd=tmp)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=relay test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "host.key", "-out", "host.csr",
+        "-subj", "/CN=127.0.0.1")
+    (tmp / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    run("x509", "-req", "-in", "host.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "host.pem", "-days", "2", "-extfile", "ext.cnf")
+    return tmp / "ca.pem", tmp / "host.pem", tmp / "host.key"

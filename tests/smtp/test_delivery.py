@@ -5,9 +5,7 @@ STARTTLS), to local Maildirs, with retries, bounces (RFC 3464, parsed by Python'
 import email
 import email.policy
 import json
-import shutil
 import smtplib
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +16,7 @@ from conftest import LOCAL_RCPT, TRUSTED, message
 from outbound import (
     DELIVER_TIMEOUT,
     Sink,
+    make_ca,
     delivering,
     maildir_new,
     queue_json,
@@ -139,22 +138,6 @@ def test_a_bounce_for_the_null_sender_is_logged_never_sent(relayd_factory):
         time.sleep(1)
         assert len(sink.messages) == 0 and d.queue_ids() == []
         assert d.status_raw()["bounces_sent"] == 0
-
-
-def make_ca(tmp):
-    """A CA and a certificate for 127.0.0.1 it signed, by openssl."""
-    openssl = shutil.which("openssl")
-    if not openssl:
-        pytest.skip("openssl is not installed")
-    run = lambda *a: subprocess.run([openssl, *a], check=True, capture_output=True, cwd=tmp)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-        "-days", "2", "-subj", "/CN=relay test CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "host.key", "-out", "host.csr",
-        "-subj", "/CN=127.0.0.1")
-    (tmp / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
-    run("x509", "-req", "-in", "host.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "host.pem", "-days", "2", "-extfile", "ext.cnf")
-    return tmp / "ca.pem", tmp / "host.pem", tmp / "host.key"
 
 
 def test_relayhost_tls_verify(relayd_factory, tmp_path):
