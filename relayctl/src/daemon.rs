@@ -152,7 +152,7 @@ pub fn status(ctx: &Context) -> anyhow::Result<i32> {
         })
         .unwrap_or_default();
     out.push_str(&format!(
-        "queue: {} in the spool{}{}\ndelivery: {} delivered, {} deferred, {} bounced, {} bounces sent; {} SMTP sessions opened, {} reused\n",
+        "queue: {} in the spool{}{}\ndelivery: {} delivered, {} deferred, {} bounced, {} bounces sent, {} delay warnings; {} SMTP sessions opened, {} reused\n",
         output::plural(n("queue_messages"), "message", "messages"),
         if by_state.is_empty() { String::new() } else { format!(" ({by_state})") },
         if v["delivery_hold"].as_bool() == Some(true) { "; delivery on hold (delivery hold)" } else { "" },
@@ -160,6 +160,7 @@ pub fn status(ctx: &Context) -> anyhow::Result<i32> {
         n("deferred"),
         n("bounced"),
         n("bounces_sent"),
+        n("delay_warnings"),
         n("sessions_opened"),
         n("sessions_reused"),
     ));

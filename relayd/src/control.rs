@@ -44,6 +44,7 @@ struct Status {
     deferred: u64,
     bounced: u64,
     bounces_sent: u64,
+    delay_warnings: u64,
     /// Deliveries that opened an SMTP session, and those that reused one.
     sessions_opened: u64,
     sessions_reused: u64,
@@ -112,6 +113,7 @@ fn status(shared: &Shared, listeners: &Listeners) -> Status {
         deferred: stats.deferred.load(Ordering::Relaxed),
         bounced: stats.bounced.load(Ordering::Relaxed),
         bounces_sent: stats.bounces_sent.load(Ordering::Relaxed),
+        delay_warnings: stats.delay_warnings.load(Ordering::Relaxed),
         sessions_opened: stats.sessions_opened.load(Ordering::Relaxed),
         sessions_reused: stats.sessions_reused.load(Ordering::Relaxed),
         delivery_hold: a.daemon.delivery_hold,

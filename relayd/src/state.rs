@@ -123,6 +123,7 @@ pub struct Stats {
     pub deferred: AtomicU64,
     pub bounced: AtomicU64,
     pub bounces_sent: AtomicU64,
+    pub delay_warnings: AtomicU64,
     /// Outbound SMTP deliveries over a new session, and over one kept from before.
     pub sessions_opened: AtomicU64,
     pub sessions_reused: AtomicU64,

@@ -58,6 +58,7 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "max_connections", default: "100", meaning: "simultaneous SMTP sessions" },
     KeyDoc { dir: RELAYD, key: "max_connections_per_client", default: "20", meaning: "simultaneous sessions from one client address" },
     KeyDoc { dir: RELAYD, key: "queue_lifetime", default: "5d", meaning: "how long a message is retried before it bounces (s, m, h, d or w; plain numbers are seconds)" },
+    KeyDoc { dir: RELAYD, key: "delay_warning_time", default: "0", meaning: "after this long in the queue, the sender is told once that the message is delayed and still being retried (a duration; 0: never)" },
     KeyDoc { dir: RELAYD, key: "retry_schedule", default: "300 600 1200 2400 4000", meaning: "seconds to wait after the 1st, 2nd, ... temporary failure; the last value repeats" },
     KeyDoc { dir: RELAYD, key: "max_deliveries", default: "20", meaning: "delivery attempts in flight at once" },
     KeyDoc { dir: RELAYD, key: "max_deliveries_per_destination", default: "10", meaning: "delivery attempts in flight at once to one next hop" },
@@ -467,6 +468,8 @@ pub struct DaemonSettings {
     pub relayhost_password: Option<Secret>,
     /// Seconds.
     pub queue_lifetime: u64,
+    /// Seconds in the queue after which the sender is told of the delay (0: never).
+    pub delay_warning_time: u64,
     /// Seconds after the 1st, 2nd, ... temporary failure.
     pub retry_schedule: Vec<u64>,
     pub max_deliveries: usize,
@@ -732,6 +735,12 @@ impl DaemonSettings {
                 Some(v) => crate::queue_state::parse_duration(&v)
                     .filter(|n| (1..=365 * 86_400).contains(n))
                     .ok_or_else(|| bad("queue_lifetime", &v, "must be a duration from 1s to 365d (45s, 30m, 12h, 5d)".into()))?,
+            },
+            delay_warning_time: match one("delay_warning_time") {
+                None => 0,
+                Some(v) => crate::queue_state::parse_duration(&v)
+                    .filter(|n| *n <= 365 * 86_400)
+                    .ok_or_else(|| bad("delay_warning_time", &v, "must be a duration up to 365d (4h, 1d), or 0 for never".into()))?,
             },
             retry_schedule: match values("retry_schedule") {
                 None => vec![300, 600, 1200, 2400, 4000],

@@ -126,6 +126,29 @@ def test_451_then_250_delivers_once_without_a_bounce(relayd_factory):
         assert maildir_new(d, "alice") == [], "no bounce"
 
 
+def test_a_delay_warning_is_sent_once_then_the_message_is_delivered(relayd_factory):
+    with Sink() as sink:
+        sink.replies["slow@remote.example"] = ["451 4.4.1 busy"]
+        d = delivering(relayd_factory, sink.port, delay_warning_time="2s")
+        send(d, ["slow@remote.example"], "delay-me", sender=LOCAL_RCPT)
+        wait_for(lambda: maildir_new(d, "alice"), what="the delay warning")
+        time.sleep(2.5)  # more retries pass: still one warning
+        assert sink.rcpts_seen.count("slow@remote.example") >= 3
+        warnings = maildir_new(d, "alice")
+        assert len(warnings) == 1, warnings
+        m = email.message_from_bytes(warnings[0].read_bytes(), policy=email.policy.default)
+        assert m.get_content_type() == "multipart/report" and m["Subject"].startswith("Delayed Mail")
+        blocks = list(m.iter_parts())[1].get_payload()
+        rcpt = [b for b in blocks if b.get("Final-Recipient")]
+        assert len(rcpt) == 1 and rcpt[0]["Action"] == "delayed", [dict(b) for b in blocks]
+        assert rcpt[0]["Status"] == "4.4.1" and rcpt[0]["Will-Retry-Until"], dict(rcpt[0])
+        assert len(d.queue_ids()) == 1, "the message is still queued"
+        sink.replies["slow@remote.example"] = ["250 OK"]
+        wait_for(lambda: len(sink.messages) == 1 and not d.queue_ids(), what="the delivery")
+        assert len(maildir_new(d, "alice")) == 1, "no bounce after the warning"
+        assert d.status_raw()["delay_warnings"] == 1
+
+
 def test_a_bounce_for_the_null_sender_is_logged_never_sent(relayd_factory):
     with Sink() as sink:
         sink.replies["bad@remote.example"] = ["550 5.1.1 No such user"]

@@ -16,7 +16,7 @@ use super::limits::Limits;
 use crate::deliver::route::{self, Route};
 use crate::deliver::cache::Cache;
 use crate::deliver::{lmtp, maildir, smtp, Outcome};
-use crate::state::{Shared, Wake};
+use crate::state::Shared;
 
 fn now() -> u64 {
     shared::spool::now_secs()
@@ -237,6 +237,9 @@ async fn finish(
     body: &[u8],
     mut state: MessageState,
 ) -> Option<u64> {
+    if !state.is_done() {
+        delay_warning(shared, spool_dir, env, body, &mut state).await;
+    }
     let dir = spool_dir.to_path_buf();
     let (key, snapshot) = (id.to_string(), state.clone());
     let stored =
@@ -265,7 +268,9 @@ async fn finish(
                 failed = failed.len(),
                 "no bounce for a message from the null sender (a bounce is never bounced)"
             );
-        } else if let Err(e) = queue_bounce(shared, spool_dir, env, body, &failed).await {
+        } else if let Err(e) =
+            bounce::queue(shared, spool_dir, env, body, &failed, &bounce::Kind::Failed).await
+        {
             tracing::error!(id, error = %e, "cannot queue the bounce: tried again later");
             return Some(now() + 60);
         }
@@ -285,43 +290,42 @@ async fn finish(
     None
 }
 
-async fn queue_bounce(
+/// With `delay_warning_time`, the sender of a message still queued that long is told,
+/// once, which recipients are still being retried (at the first attempt past it).
+async fn delay_warning(
     shared: &Arc<Shared>,
     spool_dir: &Path,
     env: &Envelope,
     body: &[u8],
-    failed: &[bounce::Failed<'_>],
-) -> std::io::Result<()> {
-    let host = shared.current().daemon.hostname.clone();
-    let bounce_id = shared::spool::new_id();
-    let text = bounce::report(
-        &host,
-        env,
-        body,
-        failed,
-        &bounce_id,
-        &crate::date::rfc5322_date(now()),
-    );
-    let mut benv = Envelope {
-        id: bounce_id,
-        received: now(),
-        client: std::net::IpAddr::from([127, 0, 0, 1]),
-        helo: host,
-        user: None,
-        mail_from: "<>".into(),
-        rcpt_to: vec![env.mail_from.clone()],
-        size: 0,
-    };
-    let dir = spool_dir.to_path_buf();
-    let (queued_id, written) = tokio::task::spawn_blocking(move || {
-        let w = Spool::new(&dir).write(&mut benv, &text);
-        (benv.id, w)
-    })
-    .await
-    .map_err(std::io::Error::other)?;
-    written?;
-    shared.count(&shared.stats.bounces_sent);
-    tracing::info!(id = %env.id, bounce = %queued_id, to = %env.mail_from, failed = failed.len(), "bounce queued");
-    let _ = shared.queue.send(Wake::Queued(queued_id));
-    Ok(())
+    state: &mut MessageState,
+) {
+    let daemon = &shared.current().daemon;
+    let after = daemon.delay_warning_time;
+    if after == 0 || state.warned || now() < env.received.saturating_add(after) {
+        return;
+    }
+    if env.mail_from == "<>" {
+        state.warned = true;
+        return;
+    }
+    let delayed: Vec<bounce::Failed<'_>> = state
+        .recipients
+        .iter()
+        .filter(|r| r.state == RcptState::Deferred)
+        .map(|r| bounce::Failed {
+            rcpt: &r.rcpt,
+            status: bounce::status_of(r.last_reply.as_deref().unwrap_or("4.0.0")),
+            diagnostic: r.last_reply.as_deref().unwrap_or("deferred"),
+        })
+        .collect();
+    if delayed.is_empty() {
+        return;
+    }
+    let until = crate::date::rfc5322_date(env.received.saturating_add(daemon.queue_lifetime));
+    let kind = bounce::Kind::Delayed { until };
+    match bounce::queue(shared, spool_dir, env, body, &delayed, &kind).await {
+        // Recorded with the state that follows; a crash before that repeats the warning.
+        Ok(()) => state.warned = true,
+        Err(e) => tracing::error!(id = %env.id, error = %e, "cannot queue the delay warning: tried at the next attempt"),
+    }
 }

@@ -1,9 +1,15 @@
 //! Delivery status notifications (RFC 3464): one report to the envelope sender for
 //! every recipient of a message that failed, as multipart/report with a human part,
-//! the machine-readable message/delivery-status part, and the original's headers.
+//! the machine-readable message/delivery-status part, and the original's headers; and,
+//! with `delay_warning_time`, one warning for the recipients still being retried.
 //! Never for the null sender (a bounce is never bounced).
 
-use shared::spool::Envelope;
+use std::path::Path;
+use std::sync::Arc;
+
+use shared::spool::{Envelope, Spool};
+
+use crate::state::{Shared, Wake};
 
 /// One failed recipient: its address (with brackets), the status code (`5.1.1`), and
 /// the last reply or reason.
@@ -43,15 +49,38 @@ fn headers_of(message: &[u8]) -> &[u8] {
     }
 }
 
+/// What a report says of its recipients.
+pub enum Kind {
+    /// Given up: a bounce.
+    Failed,
+    /// Still being retried, until the given date (`Will-Retry-Until`).
+    Delayed { until: String },
+}
+
 /// The report, as a queued message's bytes, and its envelope recipient.
 pub fn report(
     hostname: &str,
     original: &Envelope,
     message: &[u8],
     failed: &[Failed<'_>],
+    kind: &Kind,
     id: &str,
     date: &str,
 ) -> Vec<u8> {
+    let (subject, intro, action, retry) = match kind {
+        Kind::Failed => (
+            "Undelivered Mail Returned to Sender",
+            "Your message could not be delivered to one or more recipients:".to_string(),
+            "failed",
+            String::new(),
+        ),
+        Kind::Delayed { until } => (
+            "Delayed Mail (still being sent)",
+            format!("Your message has not been delivered yet to the recipients below. Nothing\r\nneeds to be done: delivery is retried until {until}."),
+            "delayed",
+            format!("Will-Retry-Until: {until}\r\n"),
+        ),
+    };
     let to = original
         .mail_from
         .trim_start_matches('<')
@@ -73,14 +102,14 @@ pub fn report(
     for f in failed {
         let addr = f.rcpt.trim_start_matches('<').trim_end_matches('>');
         status.push_str(&format!(
-            "\r\nFinal-Recipient: rfc822; {addr}\r\nOriginal-Recipient: rfc822; {addr}\r\nAction: failed\r\nStatus: {}\r\nDiagnostic-Code: smtp; {}\r\n",
+            "\r\nFinal-Recipient: rfc822; {addr}\r\nOriginal-Recipient: rfc822; {addr}\r\nAction: {action}\r\nStatus: {}\r\nDiagnostic-Code: smtp; {}\r\n{retry}",
             f.status, f.diagnostic
         ));
     }
     let mut out = format!(
         "From: Mail Delivery System <MAILER-DAEMON@{hostname}>\r\n\
          To: <{to}>\r\n\
-         Subject: Undelivered Mail Returned to Sender\r\n\
+         Subject: {subject}\r\n\
          Date: {date}\r\n\
          Message-ID: <{id}@{hostname}>\r\n\
          Auto-Submitted: auto-replied\r\n\
@@ -94,7 +123,7 @@ pub fn report(
          \r\n\
          This is the mail system at {hostname}.\r\n\
          \r\n\
-         Your message could not be delivered to one or more recipients:\r\n\
+         {intro}\r\n\
          \r\n\
          {human}\r\n\
          --{boundary}\r\n\
@@ -109,6 +138,58 @@ pub fn report(
     out.extend_from_slice(headers_of(message));
     out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     out
+}
+
+/// Queues a report on `env` to its sender, and wakes the runner for it.
+pub async fn queue(
+    shared: &Arc<Shared>,
+    spool_dir: &Path,
+    env: &Envelope,
+    body: &[u8],
+    failed: &[Failed<'_>],
+    kind: &Kind,
+) -> std::io::Result<()> {
+    let host = shared.current().daemon.hostname.clone();
+    let bounce_id = shared::spool::new_id();
+    let text = report(
+        &host,
+        env,
+        body,
+        failed,
+        kind,
+        &bounce_id,
+        &crate::date::rfc5322_date(shared::spool::now_secs()),
+    );
+    let mut benv = Envelope {
+        id: bounce_id,
+        received: shared::spool::now_secs(),
+        client: std::net::IpAddr::from([127, 0, 0, 1]),
+        helo: host,
+        user: None,
+        mail_from: "<>".into(),
+        rcpt_to: vec![env.mail_from.clone()],
+        size: 0,
+    };
+    let dir = spool_dir.to_path_buf();
+    let (queued_id, written) = tokio::task::spawn_blocking(move || {
+        let w = Spool::new(&dir).write(&mut benv, &text);
+        (benv.id, w)
+    })
+    .await
+    .map_err(std::io::Error::other)?;
+    written?;
+    match kind {
+        Kind::Failed => {
+            shared.count(&shared.stats.bounces_sent);
+            tracing::info!(id = %env.id, bounce = %queued_id, to = %env.mail_from, failed = failed.len(), "bounce queued");
+        }
+        Kind::Delayed { .. } => {
+            shared.count(&shared.stats.delay_warnings);
+            tracing::info!(id = %env.id, warning = %queued_id, to = %env.mail_from, delayed = failed.len(), "delay warning queued");
+        }
+    }
+    let _ = shared.queue.send(Wake::Queued(queued_id));
+    Ok(())
 }
 
 #[cfg(test)]
