@@ -170,7 +170,11 @@ pub fn status(ctx: &Context) -> anyhow::Result<i32> {
             "spool space: {} free, {} kept free{}\n",
             output::bytes(free),
             output::bytes(floor),
-            if free < floor { "; NEW MAIL REFUSED (452 4.3.1) until space returns" } else { "" },
+            if free < floor {
+                "; NEW MAIL REFUSED (452 4.3.1) until space returns"
+            } else {
+                ""
+            },
         ));
     }
     if let Some(refused) = v["refused"].as_object().filter(|m| !m.is_empty()) {

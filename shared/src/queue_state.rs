@@ -107,6 +107,11 @@ fn state_dir(spool: &Path) -> PathBuf {
     spool.join("state")
 }
 
+/// Where the record of message `id` lives.
+pub fn record_path(spool: &Path, id: &str) -> PathBuf {
+    state_dir(spool).join(id)
+}
+
 /// The record of message `id`, or a fresh one for `rcpts` if there is none yet.
 pub fn load(spool: &Path, id: &str, rcpts: &[String]) -> std::io::Result<MessageState> {
     match fs::read(state_dir(spool).join(id)) {

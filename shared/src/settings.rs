@@ -505,9 +505,12 @@ impl Lmtp {
             };
         }
         let addr = t.strip_prefix("inet:").unwrap_or(t);
-        addr.parse::<std::net::SocketAddr>().map(Lmtp::Tcp).map_err(|_| {
-            "write unix:PATH or ADDRESS:PORT (127.0.0.1:24, [::1]:24); names are not looked up".into()
-        })
+        addr.parse::<std::net::SocketAddr>()
+            .map(Lmtp::Tcp)
+            .map_err(|_| {
+                "write unix:PATH or ADDRESS:PORT (127.0.0.1:24, [::1]:24); names are not looked up"
+                    .into()
+            })
     }
 }
 
@@ -819,10 +822,7 @@ mod daemon_tests {
             Lmtp::parse("unix:/run/dovecot/lmtp"),
             Ok(Lmtp::Unix("/run/dovecot/lmtp".into()))
         );
-        assert_eq!(
-            Lmtp::parse("[::1]:24").unwrap().to_string(),
-            "[::1]:24"
-        );
+        assert_eq!(Lmtp::parse("[::1]:24").unwrap().to_string(), "[::1]:24");
         assert_eq!(
             Lmtp::parse("inet:127.0.0.1:24").unwrap().to_string(),
             "127.0.0.1:24"

@@ -371,6 +371,68 @@ impl Spool {
         results
     }
 
+    /// Moves queued message `id` (and its delivery record) from `from` into this spool,
+    /// for a `spool_dir` that changed: copied, `fsync`ed and queued here first, removed
+    /// there last, so a crash in between leaves it in both, and the next move finds it
+    /// already here (the same id) and only removes the old copy. Never lost, never
+    /// queued twice. Only the holder of both spools' locks may call it.
+    pub fn adopt(&self, from: &Spool, id: &str) -> std::io::Result<()> {
+        if id.is_empty() || id.contains(['/', '.']) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a queue id",
+            ));
+        }
+        self.ensure_dirs()?;
+        let record = crate::queue_state::record_path(from.dir(), id);
+        match fs::read(&record) {
+            Ok(bytes) => {
+                let to = crate::queue_state::record_path(&self.dir, id);
+                fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o750)
+                    .create(to.parent().unwrap_or(&self.dir))?;
+                let tmp = to.with_file_name(format!(".{id}.tmp"));
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o640)
+                    .open(&tmp)?;
+                f.write_all(&bytes)?;
+                f.sync_all()?;
+                fs::rename(&tmp, &to)?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let tmp = self.tmp_dir().join(id);
+        let mut out = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o640)
+            .open(&tmp)?;
+        let copied = std::io::copy(&mut File::open(from.queue_dir().join(id))?, &mut out)
+            .and_then(|_| out.sync_all());
+        if let Err(e) = copied {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        match self.publish(&[id.to_string()]).pop() {
+            Some(Err(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Moved before, and the old copy outlived a crash.
+                let _ = fs::remove_file(&tmp);
+            }
+            Some(Err(e)) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+            _ => {}
+        }
+        crate::queue_state::remove_message(from.dir(), id)
+    }
+
     /// Takes the spool for this process: an exclusive lock on `SPOOL/lock`, held until
     /// the returned value drops. A second relayd on the same spool is refused here,
     /// before it touches anything (`prepare` needs the lock).
@@ -543,6 +605,28 @@ mod tests {
         assert!(r[0].is_ok() && r[1].is_err() && r[2].is_ok(), "{r:?}");
         let queued: Vec<String> = spool.list().unwrap().into_iter().map(|e| e.id).collect();
         assert_eq!(queued, ["A", "C"]);
+    }
+
+    #[test]
+    fn a_message_moves_to_a_new_spool_with_its_record_and_only_once() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (old, new) = (Spool::new(a.path()), Spool::new(b.path()));
+        old.ensure_dirs().unwrap();
+        let mut env = envelope("MOVE");
+        old.write(&mut env, b"body\r\n").unwrap();
+        let mut state = crate::queue_state::MessageState::fresh(&env.rcpt_to);
+        state.held = true;
+        crate::queue_state::store(old.dir(), "MOVE", &state).unwrap();
+        // A crash after the copy was queued here but before the old one was removed.
+        new.adopt(&old, "MOVE").unwrap();
+        old.write(&mut envelope("MOVE"), b"body\r\n").unwrap();
+        new.adopt(&old, "MOVE").unwrap();
+        assert!(old.list().unwrap().is_empty());
+        assert_eq!(new.list().unwrap().len(), 1);
+        assert_eq!(new.read("MOVE").unwrap().1, b"body\r\n");
+        let moved = crate::queue_state::load(new.dir(), "MOVE", &env.rcpt_to).unwrap();
+        assert!(moved.held, "the record came along");
+        assert!(new.adopt(&old, "../x").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ spool_dir works at once, the control socket takes only short requests, and SIGTE
 closes idle sessions politely."""
 
 import base64
+import json
 import os
 import signal
 import socket
@@ -129,6 +130,27 @@ def test_a_new_spool_dir_is_used_at_once(relayd):
         c.ehlo("client.test")
         c.sendmail("sender@example.com", [REMOTE_RCPT], b"Subject: moved\r\n\r\nx\r\n")
     assert len(os.listdir(new / "queue")) == 1
+
+
+def test_queued_mail_follows_a_spool_dir_change(relayd):
+    d = relayd  # delivery on hold: the messages stay queued
+    with d.smtp(TRUSTED) as c:
+        c.ehlo("client.test")
+        for i in range(3):
+            c.sendmail("sender@example.com", [REMOTE_RCPT], f"Subject: old-{i}\r\n\r\nx\r\n".encode())
+    old = d.queue_ids()
+    assert len(old) == 3
+    d.ctl("queue", "hold", old[0])
+    new = d.root / "spool3"
+    d.setprop("spool_dir", str(new))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and sorted(os.listdir(new / "queue")) != old:
+        time.sleep(0.1)
+    assert sorted(os.listdir(new / "queue")) == old, "every queued message moved"
+    assert d.queue_ids() == [], "nothing left behind"
+    listed = json.loads(d.ctl("--json", "queue", "list").stdout)
+    assert sorted(m["id"] for m in listed) == old
+    assert [m["held"] for m in listed if m["id"] == old[0]] == [True], "its record came along"
 
 
 def test_control_socket_takes_only_short_requests(relayd):

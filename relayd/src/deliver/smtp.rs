@@ -234,7 +234,10 @@ async fn transaction(
     }
     if outcomes.iter().all(Option::is_some) {
         let keep = healthy && client.rset().await.is_ok();
-        return Some((outcomes.into_iter().flatten().collect(), keep.then_some(session)));
+        return Some((
+            outcomes.into_iter().flatten().collect(),
+            keep.then_some(session),
+        ));
     }
     // write_message adds the final CRLF . CRLF itself.
     let body = env.message.strip_suffix(b"\r\n").unwrap_or(env.message);

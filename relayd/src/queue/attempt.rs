@@ -13,8 +13,8 @@ use shared::spool::{Envelope, Spool};
 
 use super::bounce;
 use super::limits::Limits;
-use crate::deliver::route::{self, Route};
 use crate::deliver::cache::Cache;
+use crate::deliver::route::{self, Route};
 use crate::deliver::{lmtp, maildir, smtp, Outcome};
 use crate::state::Shared;
 
@@ -326,6 +326,8 @@ async fn delay_warning(
     match bounce::queue(shared, spool_dir, env, body, &delayed, &kind).await {
         // Recorded with the state that follows; a crash before that repeats the warning.
         Ok(()) => state.warned = true,
-        Err(e) => tracing::error!(id = %env.id, error = %e, "cannot queue the delay warning: tried at the next attempt"),
+        Err(e) => {
+            tracing::error!(id = %env.id, error = %e, "cannot queue the delay warning: tried at the next attempt")
+        }
     }
 }

@@ -43,6 +43,31 @@ fn scan(spool: &Path) -> HashMap<String, u64> {
     due
 }
 
+/// Moves what is queued in the spools used before into `spool` (see `Spool::adopt`);
+/// returns the ids moved. A message that cannot move stays where it is, to be tried at
+/// the next sweep.
+fn adopt_old(old: &[PathBuf], spool: &Path) -> Vec<String> {
+    let new = shared::spool::Spool::new(spool);
+    let mut moved = Vec::new();
+    for dir in old.iter().filter(|d| d.as_path() != spool) {
+        let from = shared::spool::Spool::new(dir);
+        let Ok(entries) = std::fs::read_dir(from.queue_dir()) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let id = e.file_name().to_string_lossy().into_owned();
+            match new.adopt(&from, &id) {
+                Ok(()) => moved.push(id),
+                Err(err) => tracing::error!(id = %id, from = %dir.display(), to = %spool.display(), error = %err, "cannot move a queued message to the new spool_dir: it stays, tried again in a minute"),
+            }
+        }
+    }
+    if !moved.is_empty() {
+        tracing::info!(messages = moved.len(), to = %spool.display(), "queued messages moved from the previous spool_dir");
+    }
+    moved
+}
+
 pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
     let limits = Arc::new(Limits::default());
     let cache = Arc::new(Cache::default());
@@ -58,15 +83,34 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
     // Flushed by the administrator: tried now, deferred recipients too.
     let mut forced: HashSet<String> = HashSet::new();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(String, Option<u64>)>();
+    // Spools used before a `spool_dir` change: their messages are moved into the new
+    // one at the change, and again every minute for what sessions that began before
+    // the change queued there after it.
+    let mut old: Vec<PathBuf> = Vec::new();
+    let mut swept = std::time::Instant::now();
     loop {
         let active = shared.current();
         if active.daemon.spool_dir != spool && in_flight.is_empty() {
-            spool = active.daemon.spool_dir.clone();
-            let s = spool.clone();
-            due = tokio::task::spawn_blocking(move || scan(&s))
+            old.retain(|d| *d != active.daemon.spool_dir);
+            old.push(std::mem::replace(&mut spool, active.daemon.spool_dir.clone()));
+            let (o, s) = (old.clone(), spool.clone());
+            due = tokio::task::spawn_blocking(move || {
+                adopt_old(&o, &s);
+                scan(&s)
+            })
+            .await
+            .unwrap_or_default();
+            swept = std::time::Instant::now();
+            tracing::info!(messages = due.len(), spool = %spool.display(), "queue runner moved to a new spool_dir");
+        } else if !old.is_empty() && swept.elapsed() >= Duration::from_secs(60) {
+            swept = std::time::Instant::now();
+            let (o, s) = (old.clone(), spool.clone());
+            let moved = tokio::task::spawn_blocking(move || adopt_old(&o, &s))
                 .await
                 .unwrap_or_default();
-            tracing::info!(messages = due.len(), spool = %spool.display(), "queue runner moved to a new spool_dir");
+            for id in moved {
+                due.entry(id).or_insert(0);
+            }
         }
         let now = shared::spool::now_secs();
         if !active.daemon.delivery_hold {

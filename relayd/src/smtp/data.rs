@@ -178,11 +178,9 @@ impl Session {
                 Err(Err(End::Gone))
             }
             Err(BodyError::Eof) => Err(Err(End::Gone)),
-            Err(BodyError::Sink(e)) => Err(self.spool_failed(
-                &e.to_string(),
-                no_space(&e),
-                "cannot write the spool file",
-            )),
+            Err(BodyError::Sink(e)) => {
+                Err(self.spool_failed(&e.to_string(), no_space(&e), "cannot write the spool file"))
+            }
             Ok(Body::TooBig) => {
                 self.shared.stats.refuse("message_too_big");
                 self.reply("552 5.3.4 Error: message size exceeds fixed limit");
