@@ -163,6 +163,19 @@ pub fn remove_message(spool: &Path, id: &str) -> std::io::Result<()> {
     }
 }
 
+/// Removes a delivered message like `remove_message`, without waiting for the disk:
+/// should a crash bring it back, it is delivered again, never lost.
+pub fn forget_message(spool: &Path, id: &str) -> std::io::Result<()> {
+    for path in [spool.join("queue").join(id), state_dir(spool).join(id)] {
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// A duration setting: `45s`, `30m`, `12h`, `5d`, or plain seconds.
 pub fn parse_duration(text: &str) -> Option<u64> {
     let t = text.trim();

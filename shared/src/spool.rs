@@ -451,11 +451,21 @@ impl Spool {
         };
         for entry in entries {
             let path = entry?.path();
-            let mut reader = BufReader::new(File::open(&path)?);
-            out.push(read_envelope(&mut reader, &path)?);
+            // Delivered and removed since the folder was read: not queued any more.
+            let file = match File::open(&path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                other => other?,
+            };
+            out.push(read_envelope(&mut BufReader::new(file), &path)?);
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
+    }
+
+    /// One queued message's envelope, without reading its bytes.
+    pub fn envelope(&self, id: &str) -> std::io::Result<Envelope> {
+        let path = self.queue_dir().join(id);
+        read_envelope(&mut BufReader::new(File::open(&path)?), &path)
     }
 
     /// One queued message: its envelope and its bytes.

@@ -239,6 +239,23 @@ async fn finish(
 ) -> Option<u64> {
     if !state.is_done() {
         delay_warning(shared, spool_dir, env, body, &mut state).await;
+    } else if state
+        .recipients
+        .iter()
+        .all(|r| r.state == RcptState::Delivered)
+    {
+        // Nothing to report: the removal is the only record needed. It is not fsynced
+        // (Postfix does not either): a crash may bring the message back, to be sent
+        // again, which is the crash window between the next hop's 250 and our record.
+        let (dir, key) = (spool_dir.to_path_buf(), id.to_string());
+        let removed =
+            tokio::task::spawn_blocking(move || queue_state::forget_message(&dir, &key)).await;
+        if !matches!(removed, Ok(Ok(()))) {
+            tracing::error!(id, "cannot remove a delivered message: tried again later");
+            return Some(now() + 60);
+        }
+        tracing::info!(id, "removed: every recipient is delivered");
+        return None;
     }
     let dir = spool_dir.to_path_buf();
     let (key, snapshot) = (id.to_string(), state.clone());

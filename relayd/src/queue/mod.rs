@@ -6,5 +6,7 @@ mod attempt;
 mod bounce;
 mod limits;
 mod runner;
+mod scan;
+mod schedule;
 
 pub use runner::run;
