@@ -132,6 +132,9 @@ async fn open(
     let mut client = SmtpClient::connect(addr, s.timeout)
         .await
         .map_err(|e| at(describe(&e).1))?;
+    // mail-send writes a message's end (CRLF . CRLF) apart from its text: with Nagle's
+    // algorithm that small write waits for the peer's delayed ACK, 40 ms a message.
+    let _ = client.stream.set_nodelay(true);
     let greeting = tokio::time::timeout(s.timeout, client.read())
         .await
         .map_err(|_| at("no greeting".into()))?
