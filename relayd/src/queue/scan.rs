@@ -46,7 +46,9 @@ pub fn adopt_old(old: &[PathBuf], spool: &Path) -> Vec<String> {
             let id = e.file_name().to_string_lossy().into_owned();
             match new.adopt(&from, &id) {
                 Ok(()) => moved.push(id),
-                Err(err) => tracing::error!(id = %id, from = %dir.display(), to = %spool.display(), error = %err, "cannot move a queued message to the new spool_dir: it stays, tried again in a minute"),
+                Err(err) => {
+                    tracing::error!(id = %id, from = %dir.display(), to = %spool.display(), error = %err, "cannot move a queued message to the new spool_dir: it stays, tried again in a minute")
+                }
             }
         }
     }
