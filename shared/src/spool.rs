@@ -211,6 +211,16 @@ fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
     fs::remove_file(from)
 }
 
+/// Creates (or empties) a file only its owner and group may read.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o640)
+        .open(path)
+}
+
 #[derive(Debug, Clone)]
 pub struct Spool {
     dir: PathBuf,
@@ -393,12 +403,7 @@ impl Spool {
                     .mode(0o750)
                     .create(to.parent().unwrap_or(&self.dir))?;
                 let tmp = to.with_file_name(format!(".{id}.tmp"));
-                let mut f = OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(true)
-                    .mode(0o640)
-                    .open(&tmp)?;
+                let mut f = create_private(&tmp)?;
                 f.write_all(&bytes)?;
                 f.sync_all()?;
                 fs::rename(&tmp, &to)?;
@@ -407,12 +412,7 @@ impl Spool {
             Err(e) => return Err(e),
         }
         let tmp = self.tmp_dir().join(id);
-        let mut out = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o640)
-            .open(&tmp)?;
+        let mut out = create_private(&tmp)?;
         let copied = std::io::copy(&mut File::open(from.queue_dir().join(id))?, &mut out)
             .and_then(|_| out.sync_all());
         if let Err(e) = copied {

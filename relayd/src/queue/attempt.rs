@@ -268,16 +268,7 @@ async fn finish(
     if !state.is_done() {
         return state.due();
     }
-    let failed: Vec<bounce::Failed<'_>> = state
-        .recipients
-        .iter()
-        .filter(|r| r.state == RcptState::Bounced)
-        .map(|r| bounce::Failed {
-            rcpt: &r.rcpt,
-            status: bounce::status_of(r.last_reply.as_deref().unwrap_or("")),
-            diagnostic: r.last_reply.as_deref().unwrap_or("failed"),
-        })
-        .collect();
+    let failed = bounce::entries(&state, RcptState::Bounced);
     if !failed.is_empty() && !state.bounce_queued {
         if env.mail_from == "<>" {
             tracing::warn!(
@@ -325,16 +316,7 @@ async fn delay_warning(
         state.warned = true;
         return;
     }
-    let delayed: Vec<bounce::Failed<'_>> = state
-        .recipients
-        .iter()
-        .filter(|r| r.state == RcptState::Deferred)
-        .map(|r| bounce::Failed {
-            rcpt: &r.rcpt,
-            status: bounce::status_of(r.last_reply.as_deref().unwrap_or("4.0.0")),
-            diagnostic: r.last_reply.as_deref().unwrap_or("deferred"),
-        })
-        .collect();
+    let delayed = bounce::entries(state, RcptState::Deferred);
     if delayed.is_empty() {
         return;
     }

@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use shared::queue_state::{MessageState, RcptState};
 use shared::spool::{Envelope, Spool};
 
 use crate::state::{Shared, Wake};
@@ -17,6 +18,26 @@ pub struct Failed<'a> {
     pub rcpt: &'a str,
     pub status: String,
     pub diagnostic: &'a str,
+}
+
+/// The report lines for the recipients of `state` that are in state `which`.
+pub fn entries(state: &MessageState, which: RcptState) -> Vec<Failed<'_>> {
+    state
+        .recipients
+        .iter()
+        .filter(|r| r.state == which)
+        .map(|r| {
+            let reply = r.last_reply.as_deref().unwrap_or(match which {
+                RcptState::Deferred => "451 4.0.0 deferred",
+                _ => "550 5.0.0 failed",
+            });
+            Failed {
+                rcpt: &r.rcpt,
+                status: status_of(reply),
+                diagnostic: reply,
+            }
+        })
+        .collect()
 }
 
 /// The enhanced status code in a reply line (`550 5.1.1 ...` -> `5.1.1`), or a generic
