@@ -1,6 +1,7 @@
 //! `relayctl relay ...` and `relayctl auth ...`: the task-shaped commands. They write
 //! the same keys an administrator would write with the niutil verbs.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{IsTerminal, Read, Write};
 
@@ -74,23 +75,36 @@ fn set_flag(ctx: &Context, key: &'static str, on: bool) -> anyhow::Result<i32> {
 }
 
 fn relay_list(domain: &Domain) -> Vec<String> {
-    domain
+    relay_list_ref(domain).into_owned()
+}
+
+/// The list as stored (borrowed: it may be 1,000,000 entries), or the default.
+fn relay_list_ref(domain: &Domain) -> Cow<'_, [String]> {
+    match domain
         .lookup(APPLE_MAIL_SERVER)
         .ok()
         .and_then(|d| d.values(RELAY_LIST))
-        .map(<[String]>::to_vec)
-        .unwrap_or_else(|| {
+    {
+        Some(v) => Cow::Borrowed(v),
+        None => Cow::Owned(
             settings::DEFAULT_RELAY_LIST
                 .iter()
                 .map(|s| s.to_string())
-                .collect()
-        })
+                .collect(),
+        ),
+    }
 }
 
 /// The canonical form of an entry, so `192.168.1.0/255.255.255.0` and `192.168.1.0/24`
 /// count as the same; unparsable entries compare as written.
-fn canonical(text: &str) -> String {
-    parse_entry(text).map_or_else(|_| text.trim().to_string(), |e| e.to_string())
+fn canonical(text: &str) -> Cow<'_, str> {
+    let t = text.trim();
+    // The common case, borrowed: std's parser takes a plain IPv4 address only in the
+    // dotted-quad form that is also its canonical spelling (no leading zeros).
+    if t.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Cow::Borrowed(t);
+    }
+    Cow::Owned(parse_entry(text).map_or_else(|_| t.to_string(), |e| e.to_string()))
 }
 
 fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
@@ -103,7 +117,11 @@ fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
             Failure::new(1, format!("refused, nothing written: {}", bad.join("; "))).into(),
         );
     }
-    if !ctx.cli.force {
+    // Only name entries are looked up, and only they need the resolver settings.
+    let names = entries
+        .iter()
+        .any(|e| parse_entry(e).is_ok_and(|x| !x.is_numeric()));
+    if !ctx.cli.force && names {
         let domain = ctx.local().load()?;
         let dead = crate::names::unresolvable(&domain, &ctx.cli.store, entries)?;
         if !dead.is_empty() {
@@ -119,13 +137,16 @@ fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
     }
     let added = ctx.write(&ctx.local(), |d| {
         let id = settings::ensure_defaults(d)?;
-        let mut seen: HashSet<String> = relay_list(d).iter().map(|e| canonical(e)).collect();
-        // Also drops a second spelling of the same entry within this one command.
-        let new: Vec<String> = entries
-            .iter()
-            .map(|e| e.trim().to_string())
-            .filter(|e| seen.insert(canonical(e)))
-            .collect();
+        let new: Vec<String> = {
+            let list = relay_list_ref(d);
+            let mut seen: HashSet<Cow<'_, str>> = list.iter().map(|e| canonical(e)).collect();
+            // Also drops a second spelling of the same entry within this one command.
+            entries
+                .iter()
+                .map(|e| e.trim().to_string())
+                .filter(|e| seen.insert(Cow::Owned(canonical(e).into_owned())))
+                .collect()
+        };
         Ok(d.merge_prop(id, RELAY_LIST, new)?)
     })?;
     let present = entries.len() - added;
@@ -138,16 +159,15 @@ fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
 }
 
 fn remove(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
-    let wanted: HashSet<String> = entries.iter().map(|e| canonical(e)).collect();
+    let wanted: HashSet<Cow<'_, str>> = entries.iter().map(|e| canonical(e)).collect();
     let (removed, missing) = ctx.write(&ctx.local(), |d| {
         let id = settings::ensure_defaults(d)?;
-        let list = relay_list(d);
-        let doomed: Vec<String> = list
+        let doomed: Vec<String> = relay_list_ref(d)
             .iter()
             .filter(|e| wanted.contains(&canonical(e)))
             .cloned()
             .collect();
-        let found: HashSet<String> = doomed.iter().map(|e| canonical(e)).collect();
+        let found: HashSet<Cow<'_, str>> = doomed.iter().map(|e| canonical(e)).collect();
         let missing: Vec<String> = entries
             .iter()
             .filter(|e| !found.contains(&canonical(e)))
@@ -339,8 +359,8 @@ fn import(ctx: &Context, file: &str, mode: ImportMode) -> anyhow::Result<i32> {
     }
 
     let plan = |current: &[String]| -> Plan {
-        let current_canon: Vec<String> = current.iter().map(|e| canonical(e)).collect();
-        let have: HashSet<&str> = current_canon.iter().map(String::as_str).collect();
+        let current_canon: Vec<Cow<'_, str>> = current.iter().map(|e| canonical(e)).collect();
+        let have: HashSet<&str> = current_canon.iter().map(|c| c.as_ref()).collect();
         let mut seen = HashSet::new();
         let mut added = Vec::new();
         let mut kept = Vec::new();
@@ -358,7 +378,7 @@ fn import(ctx: &Context, file: &str, mode: ImportMode) -> anyhow::Result<i32> {
             current
                 .iter()
                 .zip(&current_canon)
-                .filter(|(_, c)| !seen.contains(*c))
+                .filter(|(_, c)| !seen.contains(c.as_ref()))
                 .map(|(e, _)| e.clone())
                 .collect()
         } else {
@@ -381,14 +401,14 @@ fn import(ctx: &Context, file: &str, mode: ImportMode) -> anyhow::Result<i32> {
             if mode.replace {
                 // Keep the file's order; entries already present keep their spelling.
                 let mut new = Vec::with_capacity(p.kept.len() + p.added.len());
-                let current_by_canon: std::collections::HashMap<String, &String> =
+                let current_by_canon: std::collections::HashMap<Cow<'_, str>, &String> =
                     current.iter().map(|e| (canonical(e), e)).collect();
                 let mut seen = HashSet::new();
                 for (_, text, canon) in &good {
                     if seen.insert(canon.clone()) {
                         new.push(
                             current_by_canon
-                                .get(canon)
+                                .get(canon.as_str())
                                 .map_or_else(|| text.clone(), |e| (*e).clone()),
                         );
                     }
@@ -574,4 +594,24 @@ fn check(
         output::print(&out)?;
     }
     Ok(if d.accept { 0 } else { 1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+
+    #[test]
+    fn the_borrowed_fast_path_agrees_with_the_parser() {
+        for e in ["10.0.0.1", " 192.168.1.20 ", "0.0.0.0", "255.255.255.255"] {
+            let slow = shared::hostlist::parse_entry(e).unwrap().to_string();
+            assert!(matches!(canonical(e), std::borrow::Cow::Borrowed(_)), "{e}");
+            assert_eq!(canonical(e), slow, "{e}");
+        }
+        // Not plain dotted quads: the parser decides.
+        assert_eq!(
+            canonical("192.168.1.0/255.255.255.0"),
+            canonical("192.168.1.0/24")
+        );
+        assert!(matches!(canonical("010.0.0.1"), std::borrow::Cow::Owned(_)));
+    }
 }

@@ -220,11 +220,19 @@ pub fn objections(before: &Domain, after: &Domain) -> Vec<String> {
             return out;
         }
     };
-    let old_list: std::collections::HashSet<&str> = old
-        .as_ref()
-        .map(|o| o.relay_list.iter().map(String::as_str).collect())
-        .unwrap_or_default();
-    for entry in &new.relay_list {
+    let old_entries: &[String] = old.as_ref().map_or(&[], |o| &o.relay_list);
+    // Only entries the write brings in are checked. The common write appends to the
+    // list, and a comparison of the common prefix finds those without hashing it all.
+    let fresh: &[String] = match new.relay_list.strip_prefix(old_entries) {
+        Some(tail) => tail,
+        None => &new.relay_list,
+    };
+    let old_list: std::collections::HashSet<&str> = if fresh.len() < new.relay_list.len() {
+        std::collections::HashSet::new()
+    } else {
+        old_entries.iter().map(String::as_str).collect()
+    };
+    for entry in fresh {
         if !old_list.contains(entry.as_str()) {
             if let Err(e) = parse_entry(entry) {
                 out.push(format!("{RELAY_LIST} entry {e}"));
@@ -232,9 +240,11 @@ pub fn objections(before: &Domain, after: &Domain) -> Vec<String> {
         }
     }
     let trusts_all = |s: &RelaySettings| {
-        HostList::compile(s.relay_list.iter().map(String::as_str))
-            .list
-            .trusts_every_address()
+        let texts = || s.relay_list.iter().map(String::as_str);
+        if !HostList::might_trust_every_address(texts()) {
+            return None;
+        }
+        HostList::compile(texts()).list.trusts_every_address()
     };
     if let Some(family) = trusts_all(&new) {
         if old.as_ref().map_or(true, |o| trusts_all(o).is_none()) {

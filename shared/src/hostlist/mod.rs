@@ -148,6 +148,45 @@ impl HostList {
         }
     }
 
+    /// A cheap test that can only err towards "maybe": whether `entries` hold enough
+    /// addresses of one family, counted with overlaps, to cover all of it. A writer
+    /// compiles the list to ask `trusts_every_address` only when this says maybe, so a
+    /// one-entry change to a list of 100,000 addresses costs no compile.
+    pub fn might_trust_every_address<'a>(entries: impl IntoIterator<Item = &'a str>) -> bool {
+        let (mut v4, mut v6) = (0u64, 0u128);
+        let size = |start: IpAddr, end: IpAddr| -> (u64, u128) {
+            match (start, end) {
+                (IpAddr::V4(a), IpAddr::V4(b)) => (
+                    u64::from(u32::from(b)).saturating_sub(u64::from(u32::from(a))) + 1,
+                    0,
+                ),
+                (IpAddr::V6(a), IpAddr::V6(b)) => (
+                    0,
+                    u128::from(b)
+                        .saturating_sub(u128::from(a))
+                        .saturating_add(1),
+                ),
+                _ => (0, 0),
+            }
+        };
+        for text in entries {
+            // The common case without the full parser: one plain IPv4 address.
+            let (a, b) = if text.trim().parse::<std::net::Ipv4Addr>().is_ok() {
+                (1, 0)
+            } else {
+                match parse_entry(text) {
+                    Ok(Entry::Addr(ip)) => size(ip, ip),
+                    Ok(Entry::Net(net)) => size(net.network(), net.broadcast()),
+                    Ok(Entry::Range { start, end }) => size(start, end),
+                    _ => (0, 0),
+                }
+            };
+            v4 = v4.saturating_add(a);
+            v6 = v6.saturating_add(b);
+        }
+        v4 >= 1 << 32 || v6 == u128::MAX
+    }
+
     /// Whether the list trusts nothing at all.
     pub fn is_empty(&self) -> bool {
         self.v4.len() == 0 && self.v6.len() == 0 && self.names.is_empty()

@@ -629,3 +629,33 @@ fn lists_that_together_trust_everyone_are_detected() {
         None
     );
 }
+
+#[test]
+fn the_cheap_pre_check_never_misses_a_list_that_trusts_everyone() {
+    let cases: &[&[&str]] = &[
+        &["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"],
+        &["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1", "10.0.0.1"],
+        &["0.0.0.0-127.255.255.255", "128.0.0.0-255.255.255.255"],
+        &["::/1", "8000::/1", "10.0.0.0/8"],
+        &["::/2", "4000::/2", "8000::/1"],
+    ];
+    for list in cases {
+        let compiled = HostList::compile(list.iter().copied()).list;
+        assert!(compiled.trusts_every_address().is_some(), "{list:?}");
+        assert!(
+            HostList::might_trust_every_address(list.iter().copied()),
+            "{list:?}"
+        );
+    }
+    let many: Vec<String> = (0..100_000u32)
+        .map(|i| std::net::Ipv4Addr::from(0x0a00_0000 + i).to_string())
+        .chain([
+            "192.168.0.0/16".to_string(),
+            "2001:db8::/32".to_string(),
+            "mail.example.com".to_string(),
+        ])
+        .collect();
+    assert!(!HostList::might_trust_every_address(
+        many.iter().map(String::as_str)
+    ));
+}

@@ -361,14 +361,19 @@ impl Domain {
         let dir = self.writable(id, Some(key))?;
         let existed = dir.property(key).is_some();
         let prop = dir.property_or_new(key);
-        let mut seen: HashSet<String> = prop.values.iter().cloned().collect();
-        let before = prop.values.len();
-        for v in values {
-            if seen.insert(v.clone()) {
-                prop.values.push(v);
+        let fresh: Vec<String> = {
+            // Borrowed: the property may hold 1,000,000 values.
+            let mut seen: HashSet<&str> = prop.values.iter().map(String::as_str).collect();
+            let mut fresh = Vec::new();
+            for v in &values {
+                if seen.insert(v) {
+                    fresh.push(v.clone());
+                }
             }
-        }
-        let added = prop.values.len() - before;
+            fresh
+        };
+        let added = fresh.len();
+        prop.values.extend(fresh);
         if added > 0 || !existed {
             self.dirty = true;
         }
