@@ -88,6 +88,15 @@ def memory_table(r):
     return "\n".join(rows)
 
 
+def curve(ax, rows, server, field, value, match, marker, line):
+    """One line of medians against list size: rows of `server` with `field` = `match`."""
+    pts = sorted({t["entries"] for t in rows if t["server"] == server})
+    ys = [med([t[value] for t in rows if t["server"] == server and t["entries"] == n
+               and t[field] == match]) for n in pts]
+    if pts:
+        ax.plot(pts, ys, marker=marker, linestyle=line, label=f"{server} {value if field == 'mode' else match}")
+
+
 def plots(r, out_dir):
     try:
         import matplotlib
@@ -102,11 +111,7 @@ def plots(r, out_dir):
             for key, line in (("accepted", "-"), ("delivered", ":")):
                 if server == "ceiling" and key == "delivered":
                     continue
-                pts = sorted({t["entries"] for t in r["throughput"] if t["server"] == server})
-                ys = [med([t[key] for t in r["throughput"] if t["server"] == server and t["entries"] == n
-                           and t["mode"] == mode]) for n in pts]
-                if pts:
-                    ax.plot(pts, ys, marker=marker, linestyle=line, label=f"{server} {key}")
+                curve(ax, r["throughput"], server, "mode", key, mode, marker, line)
         ax.set_xscale("log")
         ax.set_xlabel("trusted entries")
         ax.set_ylabel("msgs/s (median)")
@@ -121,11 +126,7 @@ def plots(r, out_dir):
         fig, ax = plt.subplots(figsize=(6, 4.2))
         for server, marker in (("relayd", "o"), ("postfix", "s")):
             for op, line in (("add", "-"), ("remove", ":")):
-                pts = sorted({c["entries"] for c in r["change"] if c["server"] == server})
-                ys = [med([c["ms"] for c in r["change"] if c["server"] == server and c["entries"] == n
-                           and c["op"] == op]) for n in pts]
-                if pts:
-                    ax.plot(pts, ys, marker=marker, linestyle=line, label=f"{server} {op}")
+                curve(ax, r["change"], server, "op", "ms", op, marker, line)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("trusted entries")
