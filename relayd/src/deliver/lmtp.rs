@@ -10,7 +10,7 @@ use mail_send::SmtpClient;
 use shared::settings::Lmtp;
 
 use super::cache::Client;
-use super::smtp::{describe, reply_text, Envelope};
+use super::smtp::{describe, outcome_of, reply_text, Envelope};
 use super::Outcome;
 
 /// Delivers `env` to every recipient in it; a failure before any per-recipient reply
@@ -49,10 +49,6 @@ async fn connect(target: &Lmtp, timeout: Duration) -> std::io::Result<Client> {
 
 /// `Err` when the session failed before MAIL was answered.
 async fn session(mut c: Client, env: &Envelope<'_>) -> Result<Vec<Outcome>, String> {
-    let fail = |e: &mail_send::Error| {
-        let (code, text) = describe(e);
-        Outcome::from_reply(code, &text)
-    };
     let greeting = tokio::time::timeout(c.timeout, c.read())
         .await
         .map_err(|_| "no greeting".to_string())?
@@ -62,13 +58,13 @@ async fn session(mut c: Client, env: &Envelope<'_>) -> Result<Vec<Outcome>, Stri
     }
     c.lhlo(env.helo).await.map_err(|e| describe(&e).1)?;
     if let Err(e) = c.mail_from(env.sender, &Parameters::new()).await {
-        let o = fail(&e);
+        let o = outcome_of(&e);
         return Ok(vec![o; env.rcpts.len()]);
     }
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(env.rcpts.len());
     for r in env.rcpts {
         let refused = c.rcpt_to(r, &Parameters::new()).await.err();
-        outcomes.push(refused.map(|e| fail(&e)));
+        outcomes.push(refused.map(|e| outcome_of(&e)));
     }
     let accepted = outcomes.iter().filter(|o| o.is_none()).count();
     if accepted > 0 {

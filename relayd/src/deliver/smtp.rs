@@ -56,6 +56,12 @@ pub fn describe(e: &mail_send::Error) -> (u16, String) {
     }
 }
 
+/// A refusal or failure as the recipient's outcome (by the reply's class).
+pub fn outcome_of(e: &mail_send::Error) -> Outcome {
+    let (code, text) = describe(e);
+    Outcome::from_reply(code, &text)
+}
+
 fn all(rcpts: &[String], o: Outcome) -> Vec<Outcome> {
     vec![o; rcpts.len()]
 }
@@ -215,10 +221,6 @@ async fn transaction(
     env: &Envelope<'_>,
     reused: bool,
 ) -> Option<(Vec<Outcome>, Option<Session>)> {
-    let fail = |e: &mail_send::Error| {
-        let (code, text) = describe(e);
-        Outcome::from_reply(code, &text)
-    };
     let client = &mut session.client;
     if let Err(e) = client.mail_from(env.sender, &Parameters::new()).await {
         if reused && !answered(&e) {
@@ -226,14 +228,14 @@ async fn transaction(
             return None;
         }
         let keep = answered(&e) && client.rset().await.is_ok();
-        return Some((all(env.rcpts, fail(&e)), keep.then_some(session)));
+        return Some((all(env.rcpts, outcome_of(&e)), keep.then_some(session)));
     }
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(env.rcpts.len());
     let mut healthy = true;
     for r in env.rcpts {
         let refused = client.rcpt_to(r, &Parameters::new()).await.err();
         healthy &= refused.as_ref().is_none_or(answered);
-        outcomes.push(refused.map(|e| fail(&e)));
+        outcomes.push(refused.map(|e| outcome_of(&e)));
     }
     if outcomes.iter().all(Option::is_some) {
         let keep = healthy && client.rset().await.is_ok();
@@ -249,7 +251,7 @@ async fn transaction(
         Err(e) => {
             // A refused DATA may leave the transaction open: RSET before reuse.
             healthy &= answered(&e) && client.rset().await.is_ok();
-            fail(&e)
+            outcome_of(&e)
         }
     };
     let outcomes = outcomes

@@ -86,24 +86,23 @@ pub async fn run(
             .iter()
             .map(|&i| bare(&state.recipients[i].rcpt))
             .collect();
+        // What an LMTP or SMTP transaction with the next hop needs.
+        let envelope = smtp::Envelope {
+            helo: &daemon.hostname,
+            sender: &sender,
+            rcpts: &rcpts,
+            message: &body,
+        };
+        let timeout = daemon.command_timeout.min(Duration::from_secs(300));
         let (hop_label, outcomes) = match route {
             Route::Undeliverable(why) => {
                 ("none".to_string(), vec![Outcome::Failed(why); idx.len()])
             }
             Route::Local { .. } => match &daemon.lmtp {
-                Some(server) => {
-                    let e = smtp::Envelope {
-                        helo: &daemon.hostname,
-                        sender: &sender,
-                        rcpts: &rcpts,
-                        message: &body,
-                    };
-                    let timeout = daemon.command_timeout.min(Duration::from_secs(300));
-                    (
-                        format!("lmtp {server}"),
-                        lmtp::deliver(server, &e, timeout).await,
-                    )
-                }
+                Some(server) => (
+                    format!("lmtp {server}"),
+                    lmtp::deliver(server, &envelope, timeout).await,
+                ),
                 None => (
                     "maildir".to_string(),
                     local(&active, &body, &sender, &rcpts).await,
@@ -121,20 +120,14 @@ pub async fn run(
                             (Some(u), Some(p)) => Some((u.as_str(), p.0.as_str())),
                             _ => None,
                         };
-                        let e = smtp::Envelope {
-                            helo: &daemon.hostname,
-                            sender: &sender,
-                            rcpts: &rcpts,
-                            message: &body,
-                        };
                         let s = smtp::Settings {
-                            timeout: daemon.command_timeout.min(Duration::from_secs(300)),
+                            timeout,
                             credentials: creds,
                             ca: daemon.relayhost_ca.as_deref(),
                             cache: &cache,
                             keep: daemon.max_deliveries_per_destination,
                         };
-                        let done = smtp::deliver(&hop, &e, &s).await;
+                        let done = smtp::deliver(&hop, &envelope, &s).await;
                         shared.count(if done.reused {
                             &shared.stats.sessions_reused
                         } else {
