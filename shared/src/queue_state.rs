@@ -128,17 +128,23 @@ pub fn load(spool: &Path, id: &str, rcpts: &[String]) -> std::io::Result<Message
 
 /// Replaces the record durably: when this returns, a crash keeps it.
 pub fn store(spool: &Path, id: &str, state: &MessageState) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(state).map_err(std::io::Error::other)?;
+    write_record(spool, id, &bytes)
+}
+
+/// Replaces the record of `id` with `bytes` (already encoded) by temp-fsync-rename and
+/// an `fsync` of the folder.
+pub fn write_record(spool: &Path, id: &str, bytes: &[u8]) -> std::io::Result<()> {
     let dir = state_dir(spool);
     fs::DirBuilder::new().recursive(true).create(&dir)?;
     let tmp = dir.join(format!(".{id}.tmp"));
-    let bytes = serde_json::to_vec(state).map_err(std::io::Error::other)?;
     let written = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o640)
         .open(&tmp)
-        .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()));
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
         return Err(e);

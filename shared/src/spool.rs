@@ -396,18 +396,7 @@ impl Spool {
         self.ensure_dirs()?;
         let record = crate::queue_state::record_path(from.dir(), id);
         match fs::read(&record) {
-            Ok(bytes) => {
-                let to = crate::queue_state::record_path(&self.dir, id);
-                fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o750)
-                    .create(to.parent().unwrap_or(&self.dir))?;
-                let tmp = to.with_file_name(format!(".{id}.tmp"));
-                let mut f = create_private(&tmp)?;
-                f.write_all(&bytes)?;
-                f.sync_all()?;
-                fs::rename(&tmp, &to)?;
-            }
+            Ok(bytes) => crate::queue_state::write_record(&self.dir, id, &bytes)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
