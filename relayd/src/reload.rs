@@ -8,7 +8,6 @@
 //! name entries it still has, and names new to the list are resolved afterwards and
 //! folded in (`fold_names`) when their answers arrive.
 
-use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,7 +19,7 @@ use shared::trust::ResolvedNames;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::listener::Listeners;
-use crate::state::{dns_key, Active, DnsKey, FileId, Names, Shared};
+use crate::state::{dns_key, entry_digest, Active, DnsKey, FileId, Names, Shared};
 
 /// Serialises reloads: two triggers at once compile once each, in order.
 static RELOADING: AsyncMutex<()> = AsyncMutex::const_new(());
@@ -63,6 +62,7 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
     };
     let old = shared.current();
     log_changes(&old, &active, why);
+    active.relay.relay_list = Vec::new();
     let errors = listeners.sync(shared, &active);
     let serial = active.serial;
     active.generation = old.generation + 1;
@@ -213,13 +213,12 @@ fn record(
 
 /// One log line per reload with the serial, then the entries added and each refused.
 fn log_changes(old: &Active, new: &Active, why: &str) {
-    let before: HashSet<&str> = old.relay.relay_list.iter().map(String::as_str).collect();
     let added: Vec<&str> = new
         .relay
         .relay_list
         .iter()
         .map(String::as_str)
-        .filter(|e| !before.contains(e))
+        .filter(|e| old.entry_digests.binary_search(&entry_digest(e)).is_err())
         .collect();
     let counts = new.hosts.counts();
     tracing::info!(

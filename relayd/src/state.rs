@@ -39,6 +39,18 @@ pub struct Active {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Why these settings make an open relay, if they do (warned at every reload).
     pub open_relay: Option<String>,
+    /// A sorted digest of each list entry: what the next reload compares against to log
+    /// the entries it adds. `relay.relay_list` itself is dropped once the swap has logged,
+    /// since at 100,000 entries its strings are megabytes the compiled list does not need.
+    pub entry_digests: Vec<u64>,
+}
+
+/// The digest `entry_digests` holds for one entry as written.
+pub fn entry_digest(entry: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    entry.hash(&mut h);
+    h.finish()
 }
 
 impl Active {
@@ -48,6 +60,9 @@ impl Active {
         let relay = RelaySettings::from_domain(domain)?;
         let daemon = DaemonSettings::from_domain(domain, store_dir)?;
         let compiled = HostList::compile(relay.relay_list.iter().map(String::as_str));
+        let mut entry_digests: Vec<u64> =
+            relay.relay_list.iter().map(|e| entry_digest(e)).collect();
+        entry_digests.sort_unstable();
         let tls = match crate::tls::server_config(
             daemon.tls_cert.as_deref(),
             daemon.tls_key.as_deref(),
@@ -78,6 +93,7 @@ impl Active {
             users: Users::from_domain(domain),
             tls,
             open_relay,
+            entry_digests,
         })
     }
 }
