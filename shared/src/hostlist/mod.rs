@@ -12,6 +12,7 @@
 //! Flow: `parse` (text to [`Entry`]) -> `HostList::compile` (entries to `intervals`) ->
 //! [`HostList::lookup`] per client.
 
+mod edit;
 mod entry;
 mod huge;
 mod intervals;
@@ -22,6 +23,7 @@ mod tests;
 
 use std::net::IpAddr;
 
+pub use edit::Edit;
 pub use entry::{Entry, EntryError, Reason};
 pub use names::{reverse_name_matches, NameEntry, NameKind};
 pub use parse::parse_entry;
@@ -43,6 +45,11 @@ pub struct HostList {
     names: Vec<NameEntry>,
     /// What was accepted, for status output and reload logs.
     counts: Counts,
+    /// What `apply` rebuilds from without parsing again: each numeric entry's interval
+    /// by label, and whether it was written as a single address (for `counts`).
+    raw_v4: Vec<Span<u32>>,
+    raw_v6: Vec<Span<u128>>,
+    single: Vec<bool>,
 }
 
 /// The result of compiling a list: the matcher, and the entries it left out with why.
@@ -258,6 +265,16 @@ impl TextArena {
         })
     }
 
+    /// Every label's list position and text, in label order.
+    fn iter(&self) -> impl Iterator<Item = (usize, &str)> {
+        let mut start = 0;
+        self.slots.iter().map(move |&(index, end)| {
+            let text = self.buf.get(start as usize..end as usize).unwrap_or("");
+            start = end;
+            (index as usize, text)
+        })
+    }
+
     fn shrink_to_fit(&mut self) {
         self.buf = huge::packed_string(&self.buf);
         self.slots = huge::packed(&self.slots);
@@ -274,6 +291,7 @@ struct Builder {
     names: Vec<NameEntry>,
     counts: Counts,
     rejected: Vec<Rejected>,
+    single: Vec<bool>,
 }
 
 impl Builder {
@@ -300,6 +318,12 @@ impl Builder {
             // rather than guess if a caller of `from_entries` builds one.
             return self.reject(index, text, Reason::MixedFamilies.to_string());
         };
+        self.add_bounds(index, text, bounds, matches!(entry, Entry::Addr(_)));
+    }
+
+    /// A numeric entry already cut into its interval; `single` when written as one
+    /// address.
+    fn add_bounds(&mut self, index: usize, text: &str, bounds: Bounds, single: bool) {
         let Some(label) = self.texts.push(index, text) else {
             return self.reject(index, text, Reason::TooMany.to_string());
         };
@@ -307,9 +331,10 @@ impl Builder {
             Bounds::V4(start, end) => self.v4.push(Span { start, end, label }),
             Bounds::V6(start, end) => self.v6.push(Span { start, end, label }),
         }
-        match entry {
-            Entry::Addr(_) => self.counts.addresses += 1,
-            _ => self.counts.networks += 1,
+        self.single.push(single);
+        match single {
+            true => self.counts.addresses += 1,
+            false => self.counts.networks += 1,
         }
     }
 
@@ -325,11 +350,14 @@ impl Builder {
         self.texts.shrink_to_fit();
         self.names.shrink_to_fit();
         let list = HostList {
-            v4: Intervals::build(self.v4),
-            v6: Intervals::build(self.v6),
+            v4: Intervals::build(self.v4.clone()),
+            v6: Intervals::build(self.v6.clone()),
             texts: self.texts,
             names: self.names,
             counts: self.counts,
+            raw_v4: huge::packed(&self.v4),
+            raw_v6: self.v6,
+            single: self.single,
         };
         Compiled {
             list,
@@ -339,6 +367,7 @@ impl Builder {
 }
 
 /// The inclusive integer interval a numeric entry covers, in its family.
+#[derive(Clone, Copy)]
 enum Bounds {
     V4(u32, u32),
     V6(u128, u128),

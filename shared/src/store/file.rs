@@ -12,13 +12,14 @@
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Cursor, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use plist::{Dictionary, Value};
 
+use super::delta::{self, Delta, DELTA_FILE, DELTA_TEMP};
 use super::error::{position_of, Result, StoreError};
-use super::tree::{DirId, Directory, Domain, Property, ROOT};
+use super::tree::{Change, DirId, Directory, Domain, Property, ROOT};
 
 /// The file holding the domain, inside the store folder.
 pub const DOMAIN_FILE: &str = "domain.plist";
@@ -50,30 +51,148 @@ impl Store {
         self.dir.join(DOMAIN_FILE)
     }
 
-    /// Reads the domain without locking: the rename makes every read whole. A store that
-    /// does not exist yet is an empty domain.
+    /// Reads the domain without locking: the renames make every read whole. A store
+    /// that does not exist yet is an empty domain.
     pub fn load(&self) -> Result<Domain> {
+        self.read().map(|r| r.domain)
+    }
+
+    /// Reads the domain with what a reader needs to ask later whether only the delta
+    /// grew (`changes_since`).
+    ///
+    /// The delta is read before the domain file: a writer replaces the domain file before
+    /// it starts a new delta, so a delta read first is never newer than the domain file
+    /// read after it, and a delta naming an older domain file is stale. Either way the
+    /// result is a state some writer committed, and never older than one read before.
+    pub fn read(&self) -> Result<Loaded> {
+        let delta_file = self.dir.join(DELTA_FILE);
+        let delta = match fs::read(&delta_file) {
+            Ok(bytes) => Some(delta::decode(&bytes, &delta_file)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(StoreError::io(delta_file, e)),
+        };
         let file = self.file();
-        match fs::read(&file) {
-            Ok(bytes) => decode(&bytes, &file),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Domain::new()),
-            Err(e) => Err(StoreError::io(file, e)),
+        let (bytes, id) = match File::open(&file) {
+            Ok(mut f) => {
+                let id = f.metadata().map(|m| file_id(&m)).ok();
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut bytes)
+                    .map_err(|e| StoreError::io(&file, e))?;
+                (bytes, id)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Loaded {
+                    domain: Domain::new(),
+                    version: Version::default(),
+                    delta: None,
+                })
+            }
+            Err(e) => return Err(StoreError::io(file, e)),
+        };
+        let mut domain = decode(&bytes, &file)?;
+        let base_digest = delta::digest(&bytes);
+        drop(bytes);
+        let mut version = Version {
+            base: id,
+            base_serial: domain.serial(),
+            base_digest,
+            changes: 0,
+        };
+        let delta =
+            delta.filter(|d| d.base_serial == domain.serial() && d.base_digest == base_digest);
+        if let Some(d) = &delta {
+            for change in &d.changes {
+                domain
+                    .replay(change)
+                    .map_err(|e| corrupt_delta(&delta_file, e))?;
+            }
+            domain.set_serial(d.serial);
+            domain.take_changes();
+            version.changes = d.changes.len();
         }
+        Ok(Loaded {
+            domain,
+            version,
+            delta,
+        })
+    }
+
+    /// What changed since a reader read `seen`: nothing, only changes appended to the
+    /// delta (returned, to apply to what it holds), or anything else (read it whole).
+    pub fn changes_since(&self, seen: &Version) -> Result<Since> {
+        let delta_file = self.dir.join(DELTA_FILE);
+        let delta = match fs::read(&delta_file) {
+            Ok(bytes) => Some(delta::decode(&bytes, &delta_file)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(StoreError::io(delta_file, e)),
+        };
+        let base = fs::metadata(self.file()).map(|m| file_id(&m)).ok();
+        if base.is_none() || base != seen.base {
+            return Ok(Since::Rewritten);
+        }
+        let delta = delta
+            .filter(|d| d.base_serial == seen.base_serial && d.base_digest == seen.base_digest);
+        let Some(delta) = delta else {
+            // The domain file is the one read, and no delta applies to it: a delta that
+            // applied before cannot have gone without the domain file being replaced.
+            return Ok(match seen.changes {
+                0 => Since::Unchanged,
+                _ => Since::Rewritten,
+            });
+        };
+        if delta.changes.len() < seen.changes {
+            return Ok(Since::Rewritten);
+        }
+        if delta.changes.len() == seen.changes {
+            return Ok(Since::Unchanged);
+        }
+        let version = Version {
+            changes: delta.changes.len(),
+            ..seen.clone()
+        };
+        let mut changes = delta.changes;
+        changes.drain(..seen.changes);
+        Ok(Since::Grew {
+            changes,
+            serial: delta.serial,
+            version,
+        })
     }
 
     /// Runs `edit` on the current domain under the writers' lock, and writes the result
-    /// if it changed anything (one write however many values changed).
+    /// if it changed anything (one write however many values changed): as a delta when
+    /// it only added or removed values and the delta has room, else the whole file.
     /// An error from `edit` leaves the store as it was.
     pub fn update<T, E: From<StoreError>>(
         &self,
         edit: impl FnOnce(&mut Domain) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let _lock = self.lock()?;
-        let mut domain = self.load()?;
+        let Loaded {
+            mut domain,
+            version,
+            delta,
+        } = self.read()?;
         let out = edit(&mut domain)?;
         if domain.is_dirty() {
+            let changes = domain.take_changes();
             domain.commit_serial();
-            self.write(&domain)?;
+            let base = Delta {
+                base_serial: version.base_serial,
+                base_digest: version.base_digest,
+                serial: domain.serial(),
+                changes: Vec::new(),
+            };
+            let delta = delta.unwrap_or(base);
+            match changes {
+                Some(more) if version.base.is_some() && delta.has_room(&more) => {
+                    let mut delta = delta;
+                    delta.changes.extend(more);
+                    delta.serial = domain.serial();
+                    self.write_delta(&delta)?;
+                }
+                _ => self.write(&domain)?,
+            }
         }
         Ok(out)
     }
@@ -101,12 +220,27 @@ impl Store {
         Ok(file)
     }
 
+    /// Writes the whole domain, then removes the delta it has absorbed (left behind by
+    /// a crash, it names the old domain file and is ignored).
     fn write(&self, domain: &Domain) -> Result<()> {
-        let bytes = encode(domain)?;
-        let temp = self.dir.join(TEMP_FILE);
-        let target = self.file();
+        self.replace(TEMP_FILE, DOMAIN_FILE, &encode(domain)?)?;
+        match fs::remove_file(self.dir.join(DELTA_FILE)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::io(self.dir.join(DELTA_FILE), e)),
+        }
+    }
+
+    fn write_delta(&self, delta: &Delta) -> Result<()> {
+        self.replace(DELTA_TEMP, DELTA_FILE, &delta::encode(delta)?)
+    }
+
+    /// Temporary file, `fsync`, `rename` over `name`, `fsync` of the folder.
+    fn replace(&self, temp: &str, name: &str, bytes: &[u8]) -> Result<()> {
+        let temp = self.dir.join(temp);
+        let target = self.dir.join(name);
         let mut file = open_private(&temp, true)?;
-        file.write_all(&bytes)
+        file.write_all(bytes)
             .and_then(|()| file.sync_all())
             .map_err(|e| StoreError::io(&temp, e))?;
         drop(file);
@@ -115,6 +249,57 @@ impl Store {
             .and_then(|d| d.sync_all())
             .map_err(|e| StoreError::io(&self.dir, e))
     }
+}
+
+/// A file's identity and last change: a different value means it was replaced or edited.
+pub type FileId = (u64, u64, u64, i64, i64);
+
+fn file_id(m: &fs::Metadata) -> FileId {
+    (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())
+}
+
+fn corrupt_delta(file: &Path, e: StoreError) -> StoreError {
+    StoreError::Corrupt {
+        file: file.to_path_buf(),
+        position: None,
+        reason: format!("a change does not apply to the domain file: {e}"),
+    }
+}
+
+/// A domain as read, with what it was read from.
+#[derive(Debug)]
+pub struct Loaded {
+    pub domain: Domain,
+    pub version: Version,
+    /// The delta applied, if one did.
+    delta: Option<Delta>,
+}
+
+/// Which files a reader built its domain from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Version {
+    /// The domain file's identity (`None`: there was none).
+    base: Option<FileId>,
+    base_serial: u64,
+    base_digest: u64,
+    /// How many of the delta's changes were applied.
+    changes: usize,
+}
+
+/// What `Store::changes_since` found.
+#[derive(Debug)]
+pub enum Since {
+    /// Nothing a reader needs to read again.
+    Unchanged,
+    /// Only these changes were added, bringing the domain to `serial`; `version` is
+    /// what the reader holds once it applies them.
+    Grew {
+        changes: Vec<Change>,
+        serial: u64,
+        version: Version,
+    },
+    /// Anything else: read the store whole.
+    Rewritten,
 }
 
 /// Opens (creating) a store file with exactly `FILE_MODE`, whatever the umask.

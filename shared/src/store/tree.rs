@@ -81,6 +81,50 @@ pub struct Domain {
     next_id: DirId,
     serial: u64,
     dirty: bool,
+    /// What changed since load, while every change is one a delta can carry; `None`
+    /// once one is not (then the store rewrites the whole file).
+    changes: Option<Vec<Change>>,
+}
+
+/// The most values the changes since load may carry and still be written as a delta.
+pub const DELTA_MAX_VALUES: usize = 1024;
+
+/// A change the store can write as a delta beside the domain file instead of rewriting
+/// it (see `file.rs`); replayed in order by `Domain::replay`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Values appended to a property, which is created last if missing.
+    Append {
+        dir: DirId,
+        key: String,
+        values: Vec<String>,
+    },
+    /// Every occurrence of each value removed from a property.
+    Remove {
+        dir: DirId,
+        key: String,
+        values: Vec<String>,
+    },
+}
+
+impl Change {
+    /// The directory and property it changes.
+    pub fn target(&self) -> (DirId, &str) {
+        match self {
+            Change::Append { dir, key, .. } | Change::Remove { dir, key, .. } => (*dir, key),
+        }
+    }
+
+    /// How many values it carries.
+    pub fn len(&self) -> usize {
+        match self {
+            Change::Append { values, .. } | Change::Remove { values, .. } => values.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Default for Domain {
@@ -107,6 +151,7 @@ impl Domain {
             next_id: 1,
             serial: 0,
             dirty: false,
+            changes: Some(Vec::new()),
         }
     }
 
@@ -121,6 +166,7 @@ impl Domain {
             next_id,
             serial,
             dirty: false,
+            changes: Some(Vec::new()),
         }
     }
 
@@ -143,6 +189,63 @@ impl Domain {
     pub(crate) fn commit_serial(&mut self) {
         self.serial = self.serial.saturating_add(1);
         self.dirty = false;
+    }
+
+    pub(crate) fn set_serial(&mut self, serial: u64) {
+        self.serial = serial;
+    }
+
+    /// The changes since load (or the last call), if a delta can carry them all; starts
+    /// recording afresh.
+    pub(crate) fn take_changes(&mut self) -> Option<Vec<Change>> {
+        self.changes.replace(Vec::new())
+    }
+
+    /// A change no delta expresses: the next write rewrites the whole file.
+    fn touch(&mut self) {
+        self.dirty = true;
+        self.changes = None;
+    }
+
+    /// Whether `more` values can still go into a delta: past `DELTA_MAX_VALUES` the
+    /// whole file is rewritten anyway, so big edits are not copied for a record.
+    fn recording(&self, more: usize) -> bool {
+        self.changes
+            .as_ref()
+            .is_some_and(|c| c.iter().map(Change::len).sum::<usize>() + more <= DELTA_MAX_VALUES)
+    }
+
+    fn record(&mut self, change: Change) {
+        self.dirty = true;
+        if let Some(c) = &mut self.changes {
+            c.push(change);
+        }
+    }
+
+    /// Applies a change recorded by an earlier write (the store's delta), without the
+    /// lock checks it passed then; it is not recorded again.
+    pub fn replay(&mut self, change: &Change) -> Result<()> {
+        let (id, key) = change.target();
+        let dir = self
+            .dirs
+            .get_mut(&id)
+            .ok_or_else(|| StoreError::NoDirectory {
+                path: id.to_string(),
+            })?;
+        match change {
+            Change::Append { values, .. } => {
+                dir.property_or_new(key)
+                    .values
+                    .extend(values.iter().cloned());
+            }
+            Change::Remove { values, .. } => {
+                if let Some(prop) = dir.property_mut(key) {
+                    let doomed: HashSet<&str> = values.iter().map(String::as_str).collect();
+                    prop.values.retain(|v| !doomed.contains(v.as_str()));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn dir(&self, id: DirId) -> Option<&Directory> {
@@ -256,7 +359,7 @@ impl Domain {
         if let Some(p) = self.dirs.get_mut(&parent) {
             p.children.push(id);
         }
-        self.dirty = true;
+        self.touch();
         Ok(id)
     }
 
@@ -332,7 +435,7 @@ impl Domain {
         if let Some(p) = self.dirs.get_mut(&parent) {
             p.children.retain(|&c| c != id);
         }
-        self.dirty = true;
+        self.touch();
         Ok(())
     }
 
@@ -343,21 +446,33 @@ impl Domain {
             return Ok(());
         }
         dir.property_or_new(key).values = values;
-        self.dirty = true;
+        self.touch();
         Ok(())
     }
 
     /// `-appendprop`: appends values, creating the property if missing.
     pub fn append_prop(&mut self, id: DirId, key: &str, values: Vec<String>) -> Result<()> {
+        let recording = self.recording(values.len());
         let dir = self.writable(id, Some(key))?;
-        dir.property_or_new(key).values.extend(values);
-        self.dirty = true;
+        let prop = dir.property_or_new(key);
+        if !recording {
+            prop.values.extend(values);
+            self.touch();
+            return Ok(());
+        }
+        prop.values.extend(values.iter().cloned());
+        self.record(Change::Append {
+            dir: id,
+            key: key.to_string(),
+            values,
+        });
         Ok(())
     }
 
     /// `-mergeprop`: appends only values not already present. Returns how many were
     /// added. Uses a set so that merging 100,000 values stays linear.
     pub fn merge_prop(&mut self, id: DirId, key: &str, values: Vec<String>) -> Result<usize> {
+        let recording = self.recording(values.len());
         let dir = self.writable(id, Some(key))?;
         let existed = dir.property(key).is_some();
         let prop = dir.property_or_new(key);
@@ -373,9 +488,20 @@ impl Domain {
             fresh
         };
         let added = fresh.len();
-        prop.values.extend(fresh);
+        if !recording {
+            prop.values.extend(fresh);
+            if added > 0 || !existed {
+                self.touch();
+            }
+            return Ok(added);
+        }
+        prop.values.extend(fresh.iter().cloned());
         if added > 0 || !existed {
-            self.dirty = true;
+            self.record(Change::Append {
+                dir: id,
+                key: key.to_string(),
+                values: fresh,
+            });
         }
         Ok(added)
     }
@@ -386,7 +512,7 @@ impl Domain {
         let values = &mut dir.property_or_new(key).values;
         let at = index.min(values.len());
         values.insert(at, value);
-        self.dirty = true;
+        self.touch();
         Ok(())
     }
 
@@ -400,7 +526,7 @@ impl Domain {
             });
         }
         dir.properties.retain(|p| !keys.contains(&p.key));
-        self.dirty = true;
+        self.touch();
         Ok(())
     }
 
@@ -417,7 +543,14 @@ impl Domain {
         prop.values.retain(|v| !doomed.contains(v.as_str()));
         let removed = before - prop.values.len();
         if removed > 0 {
-            self.dirty = true;
+            match self.recording(values.len()) {
+                true => self.record(Change::Remove {
+                    dir: id,
+                    key: key.to_string(),
+                    values: values.to_vec(),
+                }),
+                false => self.touch(),
+            }
         }
         Ok(removed)
     }
@@ -444,7 +577,7 @@ impl Domain {
                 key: old.to_string(),
             })?;
         prop.key = new.to_string();
-        self.dirty = true;
+        self.touch();
         Ok(())
     }
 
@@ -453,7 +586,7 @@ impl Domain {
         let dir = self.writable(id, None)?;
         if dir.properties != properties {
             dir.properties = properties;
-            self.dirty = true;
+            self.touch();
         }
         Ok(())
     }
