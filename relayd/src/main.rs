@@ -13,6 +13,7 @@ mod reload;
 mod smtp;
 mod state;
 mod tls;
+mod watch;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -161,7 +162,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         reload: Mutex::new(Default::default()),
         per_client: Default::default(),
         dns: ArcSwap::from_pointee(None),
-        loaded: Mutex::new(None),
+        loaded: Mutex::new(Default::default()),
+        version: Mutex::new(None),
         committer: commit::Committer::start().context("starting the spool committer")?,
         auth_slots: tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -181,7 +183,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     control::spawn(Arc::clone(&shared), Arc::clone(&listeners))?;
     tokio::spawn(queue::run(Arc::clone(&shared), queue_rx));
-    let _watcher = reload::spawn_triggers(Arc::clone(&shared), Arc::clone(&listeners))?;
+    let _watcher = watch::spawn_triggers(Arc::clone(&shared), Arc::clone(&listeners))?;
     tracing::info!(
         pid = std::process::id(),
         serial = shared.current().serial,

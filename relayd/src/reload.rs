@@ -8,18 +8,16 @@
 //! name entries it still has, and names new to the list are resolved afterwards and
 //! folded in (`fold_names`) when their answers arrive.
 
-use std::os::unix::fs::MetadataExt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use notify::Watcher;
 use shared::settings::DaemonSettings;
-use shared::store::DOMAIN_FILE;
+use shared::store::{Since, Version};
 use shared::trust::ResolvedNames;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::listener::Listeners;
-use crate::state::{dns_key, entry_digest, Active, DnsKey, FileId, Names, Shared};
+use crate::state::{dns_key, entry_digest, Active, DnsKey, Names, Shared};
 
 /// Serialises reloads: two triggers at once compile once each, in order.
 static RELOADING: AsyncMutex<()> = AsyncMutex::const_new(());
@@ -32,43 +30,63 @@ static NAMES_SWAP: Mutex<()> = Mutex::new(());
 /// for them (a daemon starts trusting what its list says, within `dns_timeout`).
 pub const START: &str = "start";
 
-/// Loads, compiles and (if good) swaps in the store's current settings.
+/// What one reload found.
+enum Outcome {
+    /// The store is as the settings in force were read from it.
+    Unchanged,
+    /// Only trusted hosts were added or removed: the list in force, edited.
+    Edited(Active, Vec<String>, Version),
+    /// The store read whole (its serial is known whenever it loaded, even if it then
+    /// failed to compile, so `relayctl --wait` can tell that its write was refused).
+    Whole(Option<u64>, anyhow::Result<(Active, Version)>),
+}
+
+/// Loads, compiles and (if good) swaps in the store's current settings; when the store
+/// only grew a delta of trusted-host changes, applies just those to the list in force.
 pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str) -> bool {
     let _one_at_a_time = RELOADING.lock().await;
     let started = Instant::now();
     // Taken before the read: a change landing during it is seen again by the poller.
     if let Ok(mut loaded) = shared.loaded.lock() {
-        *loaded = fingerprint(&shared.store.file());
+        *loaded = crate::watch::mark(&shared.store);
     }
+    // A signal or the first load reads everything: that is what SIGHUP promises.
+    let seen = match why {
+        START | crate::watch::SIGHUP => None,
+        _ => shared.version.lock().ok().and_then(|v| v.clone()),
+    };
     let inner = Arc::clone(shared);
-    // The serial is known whenever the file loaded, even if it then fails to compile,
-    // so `relayctl --wait` can tell that its write was refused.
-    let compiled = tokio::task::spawn_blocking(move || -> (Option<u64>, anyhow::Result<Active>) {
-        match inner.store.load() {
-            Ok(domain) => (Some(domain.serial()), prepare_and_compile(&inner, &domain)),
-            Err(e) => (None, Err(e.into())),
+    let old = shared.current();
+    let held = Arc::clone(&old);
+    let outcome = tokio::task::spawn_blocking(move || read(&inner, &held, seen))
+        .await
+        .unwrap_or_else(|e| Outcome::Whole(None, Err(e.into())));
+    let (mut active, added, version, errors, how) = match outcome {
+        Outcome::Unchanged => return true,
+        Outcome::Edited(active, added, version) => (active, added, version, Vec::new(), "delta"),
+        Outcome::Whole(_, Ok((active, version))) => {
+            let added = added_entries(&old, &active);
+            let errors = listeners.sync(shared, &active);
+            (active, added, version, errors, "whole")
         }
-    })
-    .await
-    .unwrap_or_else(|e| (None, Err(e.into())));
-    let mut active = match compiled {
-        (_, Ok(a)) => a,
-        (serial, Err(e)) => {
+        Outcome::Whole(serial, Err(e)) => {
             let error = format!("{e:#}");
             tracing::error!(trigger = why, error = %error, "reload failed: the last good settings stay in force");
             record(shared, started, serial, Some(error), false);
             return false;
         }
     };
-    let old = shared.current();
-    log_changes(&old, &active, why);
+    log_changes(&active, why, how, &added);
+    // The strings are megabytes at 100,000 entries; the compiled list keeps what it needs.
     active.relay.relay_list = Vec::new();
-    let errors = listeners.sync(shared, &active);
     let serial = active.serial;
     active.generation = old.generation + 1;
     let names = name_texts(&active);
     let dns_key = dns_key(&active.daemon);
     shared.active.store(Arc::new(active));
+    if let Ok(mut v) = shared.version.lock() {
+        *v = Some(version);
+    }
     if why != START && !keep_names(shared, &names, &dns_key, serial) {
         let shared = Arc::clone(shared);
         tokio::spawn(async move { fold_names(&shared).await });
@@ -78,6 +96,35 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
     drop(old);
     release_freed_memory();
     true
+}
+
+/// The blocking half of a reload: the delta's new changes applied to `old` when that
+/// is all that changed since `seen`, else the store read and compiled whole.
+fn read(shared: &Shared, old: &Active, seen: Option<Version>) -> Outcome {
+    if let Some(seen) = seen {
+        match shared.store.changes_since(&seen) {
+            Ok(Since::Unchanged) => return Outcome::Unchanged,
+            Ok(Since::Grew {
+                changes,
+                serial,
+                version,
+            }) => {
+                if let Some((active, added)) = old.edited(&changes, serial) {
+                    let added = added.into_iter().map(str::to_string).collect();
+                    return Outcome::Edited(active, added, version);
+                }
+            }
+            // A damaged delta is reported by the whole read below.
+            Ok(Since::Rewritten) | Err(_) => {}
+        }
+    }
+    match shared.store.read() {
+        Ok(loaded) => Outcome::Whole(
+            Some(loaded.domain.serial()),
+            prepare_and_compile(shared, &loaded.domain).map(|a| (a, loaded.version)),
+        ),
+        Err(e) => Outcome::Whole(None, Err(e.into())),
+    }
 }
 
 /// What the daemon must have on disk for these settings (its self-signed certificate,
@@ -211,18 +258,24 @@ fn record(
     }
 }
 
-/// One log line per reload with the serial, then the entries added and each refused.
-fn log_changes(old: &Active, new: &Active, why: &str) {
-    let added: Vec<&str> = new
-        .relay
+/// The entries of a freshly compiled list that the list in force did not have.
+fn added_entries(old: &Active, new: &Active) -> Vec<String> {
+    new.relay
         .relay_list
         .iter()
-        .map(String::as_str)
         .filter(|e| old.entry_digests.binary_search(&entry_digest(e)).is_err())
-        .collect();
+        .cloned()
+        .collect()
+}
+
+/// One log line per reload with the serial and how the store was read (`delta`: only
+/// trusted-host changes, applied to the list in force), then the entries added and
+/// each refused.
+fn log_changes(new: &Active, why: &str, how: &str, added: &[String]) {
     let counts = new.hosts.counts();
     tracing::info!(
         trigger = why,
+        read = how,
         serial = new.serial,
         addresses = counts.addresses,
         networks = counts.networks,
@@ -248,79 +301,4 @@ fn log_changes(old: &Active, new: &Active, why: &str) {
     if let Some(why) = &new.open_relay {
         tracing::warn!(serial = new.serial, "OPEN RELAY: {why}");
     }
-}
-
-fn fingerprint(path: &std::path::Path) -> Option<FileId> {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
-}
-
-/// Starts every trigger. The returned watcher must be kept alive.
-pub fn spawn_triggers(
-    shared: Arc<Shared>,
-    listeners: Arc<Listeners>,
-) -> anyhow::Result<notify::RecommendedWatcher> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
-    let file_tx = tx.clone();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(ev) = event {
-            let ours = ev
-                .paths
-                .iter()
-                .any(|p| p.file_name().is_some_and(|n| n == DOMAIN_FILE));
-            if ours && !ev.kind.is_access() {
-                let _ = file_tx.send("store changed");
-            }
-        }
-    })?;
-    std::fs::create_dir_all(&shared.store_dir)?;
-    watcher.watch(&shared.store_dir, notify::RecursiveMode::NonRecursive)?;
-
-    let hup_tx = tx.clone();
-    tokio::spawn(async move {
-        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        else {
-            tracing::error!("cannot catch SIGHUP");
-            return;
-        };
-        while hup.recv().await.is_some() {
-            let _ = hup_tx.send("SIGHUP");
-        }
-    });
-
-    let poll_shared = Arc::clone(&shared);
-    tokio::spawn(async move {
-        let file = poll_shared.store.file();
-        loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            let now = fingerprint(&file);
-            let seen = poll_shared.loaded.lock().map(|l| *l).unwrap_or(now);
-            if now != seen {
-                let _ = tx.send("store changed (seen by polling)");
-            }
-        }
-    });
-
-    // Its own task: a resolution may take up to `dns_timeout`, and must not hold up
-    // the polling of the store.
-    let ttl_shared = Arc::clone(&shared);
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            let refresh = ttl_shared.names.load().resolved.refresh_at;
-            if refresh.is_some_and(|t| t <= Instant::now()) {
-                tracing::debug!("name entries' TTL ran out: resolving again");
-                fold_names(&ttl_shared).await;
-            }
-        }
-    });
-
-    tokio::spawn(async move {
-        while let Some(why) = rx.recv().await {
-            // Coalesce a burst (a rename is several events) into one reload.
-            while rx.try_recv().is_ok() {}
-            reload(&shared, &listeners, why).await;
-        }
-    });
-    Ok(watcher)
 }

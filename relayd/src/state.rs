@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use serde::Serialize;
 use shared::dns::Dns;
-use shared::hostlist::{HostList, Rejected};
+use shared::hostlist::{Edit, HostList, Rejected};
 use shared::policy::PolicySettings;
-use shared::settings::{DaemonSettings, RelaySettings};
-use shared::store::{Domain, Store};
+use shared::settings::{DaemonSettings, RelaySettings, APPLE_MAIL_SERVER, RELAY_LIST};
+use shared::store::{Change, DirId, Domain, Store, Version};
 use shared::trust::ResolvedNames;
 use shared::users::Users;
 use tokio_rustls::rustls;
@@ -43,6 +43,10 @@ pub struct Active {
     /// the entries it adds. `relay.relay_list` itself is dropped once the swap has logged,
     /// since at 100,000 entries its strings are megabytes the compiled list does not need.
     pub entry_digests: Vec<u64>,
+    /// The directory holding `open_relay_addr_list`, when the list is written there
+    /// (not defaulted): store changes to just that property are applied to `hosts` in
+    /// place (`edited`) instead of compiling the whole store again.
+    pub relay_list_dir: Option<DirId>,
 }
 
 /// The digest `entry_digests` holds for one entry as written.
@@ -75,13 +79,12 @@ impl Active {
                 None
             }
         };
-        let open_relay = if relay.is_open_relay() {
-            Some("open_relay_addr_flag 0 and smtp_auth_flag 0 let anyone send mail anywhere through this server".to_string())
-        } else if relay.restrict_relay {
-            shared::trust::trusts_everyone(&compiled.list)
-        } else {
-            None
-        };
+        let open_relay = open_relay(&relay, &compiled.list);
+        let relay_list_dir = domain
+            .lookup(APPLE_MAIL_SERVER)
+            .ok()
+            .filter(|d| d.values(RELAY_LIST).is_some())
+            .map(|d| d.id);
         Ok(Active {
             generation: 0,
             serial: domain.serial(),
@@ -94,7 +97,69 @@ impl Active {
             tls,
             open_relay,
             entry_digests,
+            relay_list_dir,
         })
+    }
+
+    /// These settings with `changes` applied, if every one of them adds or removes
+    /// trusted hosts (the common edit: `relayctl relay add|remove`); `None` when any
+    /// touches something else, which needs a whole compile. Also returns the entries
+    /// added that were not in the list, for the reload log.
+    pub fn edited<'c>(&self, changes: &'c [Change], serial: u64) -> Option<(Active, Vec<&'c str>)> {
+        let dir = self.relay_list_dir?;
+        let mut edits = Vec::with_capacity(changes.len());
+        let mut digests = self.entry_digests.clone();
+        let mut added = Vec::new();
+        for change in changes {
+            if change.target() != (dir, RELAY_LIST) {
+                return None;
+            }
+            match change {
+                Change::Append { values, .. } => {
+                    for v in values {
+                        let d = entry_digest(v);
+                        let at = digests.partition_point(|&x| x < d);
+                        if digests.get(at) != Some(&d) {
+                            added.push(v.as_str());
+                        }
+                        digests.insert(at, d);
+                    }
+                    edits.push(Edit::Append(values));
+                }
+                Change::Remove { values, .. } => {
+                    let doomed: Vec<u64> = values.iter().map(|v| entry_digest(v)).collect();
+                    digests.retain(|d| !doomed.contains(d));
+                    edits.push(Edit::Remove(values));
+                }
+            }
+        }
+        let compiled = self.hosts.apply(&self.rejected, &edits);
+        let active = Active {
+            generation: self.generation,
+            serial,
+            relay: self.relay.clone(),
+            policy: self.policy.clone(),
+            daemon: self.daemon.clone(),
+            open_relay: open_relay(&self.relay, &compiled.list),
+            hosts: compiled.list,
+            rejected: compiled.rejected,
+            users: self.users.clone(),
+            tls: self.tls.clone(),
+            entry_digests: digests,
+            relay_list_dir: self.relay_list_dir,
+        };
+        Some((active, added))
+    }
+}
+
+/// Why these settings make an open relay, if they do.
+fn open_relay(relay: &RelaySettings, hosts: &HostList) -> Option<String> {
+    if relay.is_open_relay() {
+        Some("open_relay_addr_flag 0 and smtp_auth_flag 0 let anyone send mail anywhere through this server".to_string())
+    } else if relay.restrict_relay {
+        shared::trust::trusts_everyone(hosts)
+    } else {
+        None
     }
 }
 
@@ -161,9 +226,9 @@ pub enum Wake {
     Flush(Option<String>),
 }
 
-/// A file's identity (inode, size, mtime seconds and nanoseconds), to notice a change
-/// however it lands.
-pub type FileId = (u64, u64, i64, i64);
+/// The identities of the domain file and its delta, to notice a change however it
+/// lands.
+pub type StoreMark = [Option<shared::store::FileId>; 2];
 
 /// The resolver for name entries and what it was made for (`dns_servers`,
 /// `dns_timeout`); remade when they change.
@@ -191,7 +256,9 @@ pub struct Shared {
     pub dns: DnsSlot,
     /// The identity of the store file the last reload read, so the polling check only
     /// fires for changes no reload has seen.
-    pub loaded: Mutex<Option<FileId>>,
+    pub loaded: Mutex<StoreMark>,
+    /// What the settings in force were read from (`None`: read the store whole next).
+    pub version: Mutex<Option<Version>>,
     /// Password checks in flight (argon2 takes ~19 MiB and a core each): at most one per
     /// core, whatever the number of clients.
     pub auth_slots: tokio::sync::Semaphore,

@@ -235,7 +235,9 @@ fn random_edits_read_back_as_made() {
         let edit = |d: &mut Domain| -> Result<(), StoreError> {
             match op {
                 0..=7 => d.merge_prop(id, KEY, vec![v.clone()]).map(|_| ()),
-                8..=11 => d.destroy_vals(id, KEY, std::slice::from_ref(&v)).map(|_| ()),
+                8..=11 => d
+                    .destroy_vals(id, KEY, std::slice::from_ref(&v))
+                    .map(|_| ()),
                 12..=16 => d.append_prop(id, KEY, vec![v.clone(), v.clone()]),
                 17 => d.append_prop(id, "other", vec![v.clone()]),
                 18 => d.create_prop(id, "flag", vec![step.to_string()]),

@@ -254,7 +254,7 @@ impl Store {
 /// A file's identity and last change: a different value means it was replaced or edited.
 pub type FileId = (u64, u64, u64, i64, i64);
 
-fn file_id(m: &fs::Metadata) -> FileId {
+pub fn file_id(m: &fs::Metadata) -> FileId {
     (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())
 }
 
@@ -364,8 +364,17 @@ fn encode_dir(domain: &Domain, id: DirId) -> Value {
     Value::Dictionary(d)
 }
 
-/// Parses a store file's bytes; `file` names it in errors.
+/// Parses a store file's bytes; `file` names it in errors. The layout `encode` writes
+/// takes the fast reader; anything else the general property-list parser.
 pub fn decode(bytes: &[u8], file: &Path) -> Result<Domain> {
+    match super::canonical::decode(bytes, FORMAT, VERSION) {
+        Some(domain) => Ok(domain),
+        None => decode_any(bytes, file),
+    }
+}
+
+/// The general reader: any property list, XML or binary, with errors that say where.
+pub fn decode_any(bytes: &[u8], file: &Path) -> Result<Domain> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(StoreError::Corrupt {
             file: file.to_path_buf(),
