@@ -143,7 +143,7 @@ class Relayd:
         self.load(10)
         self.log = open(work / "relayd.log", "wb")
         self.proc = subprocess.Popen([str(BIN / "relayd"), "--store", str(self.store)],
-                                     stderr=self.log, env={**os.environ, "RELAYD_LOG": "warn"})
+                                     stderr=self.log, env={**os.environ, "RELAYD_LOG": os.environ.get("RELAYD_LOG", "warn")})
         wait_until(lambda: relays(self.port, CLIENT), 20, "relayd to start")
 
     def ctl(self, *args, input=None):

@@ -107,6 +107,36 @@ fn canonical(text: &str) -> Cow<'_, str> {
     Cow::Owned(parse_entry(text).map_or_else(|_| t.to_string(), |e| e.to_string()))
 }
 
+/// The entries (trimmed) that no spelling on `list` already names, each once.
+fn unlisted(list: &[String], entries: &[String]) -> Vec<String> {
+    let mut fresh: Vec<(String, String)> = Vec::new();
+    if entries.len() <= 8 {
+        // A few entries against a long list: compared in place, without hashing the
+        // whole list into a set.
+        for e in entries {
+            let canon = canonical(e).into_owned();
+            if !fresh.iter().any(|(_, c)| *c == canon) {
+                fresh.push((e.trim().to_string(), canon));
+            }
+        }
+        for e in list {
+            let c = canonical(e);
+            fresh.retain(|(_, f)| *f != c);
+            if fresh.is_empty() {
+                break;
+            }
+        }
+        return fresh.into_iter().map(|(text, _)| text).collect();
+    }
+    let mut seen: HashSet<Cow<'_, str>> = list.iter().map(|e| canonical(e)).collect();
+    // Also drops a second spelling of the same entry within this one command.
+    entries
+        .iter()
+        .map(|e| e.trim().to_string())
+        .filter(|e| seen.insert(Cow::Owned(canonical(e).into_owned())))
+        .collect()
+}
+
 fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
     let bad: Vec<String> = entries
         .iter()
@@ -135,19 +165,13 @@ fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
             .into());
         }
     }
-    let added = ctx.write(&ctx.local(), |d| {
+    let added = ctx.write_list(&ctx.local(), |d| {
         let id = settings::ensure_defaults(d)?;
-        let new: Vec<String> = {
-            let list = relay_list_ref(d);
-            let mut seen: HashSet<Cow<'_, str>> = list.iter().map(|e| canonical(e)).collect();
-            // Also drops a second spelling of the same entry within this one command.
-            entries
-                .iter()
-                .map(|e| e.trim().to_string())
-                .filter(|e| seen.insert(Cow::Owned(canonical(e).into_owned())))
-                .collect()
-        };
-        Ok(d.merge_prop(id, RELAY_LIST, new)?)
+        let new = unlisted(&relay_list_ref(d), entries);
+        // `new` holds no spelling of an entry already listed, so appending is merging.
+        let added = new.len();
+        d.append_prop(id, RELAY_LIST, new)?;
+        Ok(added)
     })?;
     let present = entries.len() - added;
     if ctx.json() {
@@ -160,7 +184,7 @@ fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
 
 fn remove(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
     let wanted: HashSet<Cow<'_, str>> = entries.iter().map(|e| canonical(e)).collect();
-    let (removed, missing) = ctx.write(&ctx.local(), |d| {
+    let (removed, missing) = ctx.write_list(&ctx.local(), |d| {
         let id = settings::ensure_defaults(d)?;
         let doomed: Vec<String> = relay_list_ref(d)
             .iter()

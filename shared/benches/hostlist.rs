@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use shared::hostlist::HostList;
+use shared::hostlist::{Edit, HostList};
 use shared::policy::{decide, Client, PolicySettings, Trust};
 
 /// A tiny deterministic generator (xorshift64*), so runs compare like for like without
@@ -156,6 +156,24 @@ fn compile(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("100000", |b| {
         b.iter(|| HostList::compile(black_box(&texts).iter().map(String::as_str)));
+    });
+    // What relayd does for `relayctl relay add|remove` at 100,000 entries.
+    let compiled = HostList::compile(texts.iter().map(String::as_str));
+    let one = vec!["192.0.2.77".to_string()];
+    group.bench_function("apply_add/100000", |b| {
+        b.iter(|| {
+            compiled
+                .list
+                .apply(&compiled.rejected, &[Edit::Append(black_box(&one))])
+        });
+    });
+    let gone = vec![texts[500].clone()];
+    group.bench_function("apply_remove/100000", |b| {
+        b.iter(|| {
+            compiled
+                .list
+                .apply(&compiled.rejected, &[Edit::Remove(black_box(&gone))])
+        });
     });
     group.finish();
 }

@@ -5,7 +5,7 @@
 //! A value that cannot be understood is an error, never a guess: the daemon then keeps
 //! its last good settings, and relayctl says what to fix.
 
-use crate::store::Domain;
+use crate::store::{Change, Domain};
 
 pub const APPLE_MAIL_SERVER: &str = "/config/AppleMailServer";
 pub const RELAYD: &str = "/config/relayd";
@@ -178,6 +178,15 @@ impl RelaySettings {
 
 /// Writes every absent AppleMailServer key with the default relayd would create, so
 /// that a task command never leaves the policy resting on implicit defaults.
+/// Whether `ensure_defaults` would change nothing.
+pub fn has_defaults(domain: &Domain) -> bool {
+    domain.lookup(APPLE_MAIL_SERVER).is_ok_and(|d| {
+        [RELAY_FLAG, RELAY_LIST, AUTH_FLAG]
+            .iter()
+            .all(|k| d.property(k).is_some())
+    })
+}
+
 pub fn ensure_defaults(domain: &mut Domain) -> crate::store::Result<crate::store::DirId> {
     let id = domain.create(APPLE_MAIL_SERVER)?;
     let missing = |d: &Domain, key| d.dir(id).is_some_and(|dir| dir.property(key).is_none());
@@ -200,7 +209,7 @@ pub fn ensure_defaults(domain: &mut Domain) -> crate::store::Result<crate::store
 /// the store already had are not held against an unrelated edit. relayctl refuses a
 /// write with objections unless forced.
 pub fn objections(before: &Domain, after: &Domain) -> Vec<String> {
-    use crate::hostlist::{parse_entry, HostList};
+    use crate::hostlist::parse_entry;
     let mut out = Vec::new();
     let (old, new) = (
         RelaySettings::from_domain(before),
@@ -239,19 +248,12 @@ pub fn objections(before: &Domain, after: &Domain) -> Vec<String> {
             }
         }
     }
-    let trusts_all = |s: &RelaySettings| {
-        let texts = || s.relay_list.iter().map(String::as_str);
-        if !HostList::might_trust_every_address(texts()) {
-            return None;
-        }
-        HostList::compile(texts()).list.trusts_every_address()
-    };
-    if let Some(family) = trusts_all(&new) {
-        if old.as_ref().map_or(true, |o| trusts_all(o).is_none()) {
-            out.push(format!(
-                "{RELAY_LIST} would trust every {family} address: this server would be an open relay"
-            ));
-        }
+    if let Some(o) = newly_trusts_all(&new.relay_list, || {
+        old.as_ref().map_or(Vec::new(), |o| {
+            o.relay_list.iter().map(String::as_str).collect()
+        })
+    }) {
+        out.push(o);
     }
     if new.is_open_relay() && old.as_ref().map_or(true, |o| !o.is_open_relay()) {
         out.push(format!(
@@ -259,6 +261,57 @@ pub fn objections(before: &Domain, after: &Domain) -> Vec<String> {
         ));
     }
     out
+}
+
+/// The objection to a list that trusts a whole address family when the list before
+/// (`old`, asked only then) did not.
+fn newly_trusts_all<'a>(new: &[String], old: impl FnOnce() -> Vec<&'a str>) -> Option<String> {
+    use crate::hostlist::HostList;
+    let trusts_all = |texts: &[&str]| {
+        if !HostList::might_trust_every_address(texts.iter().copied()) {
+            return None;
+        }
+        HostList::compile(texts.iter().copied())
+            .list
+            .trusts_every_address()
+    };
+    let new: Vec<&str> = new.iter().map(String::as_str).collect();
+    let family = trusts_all(&new)?;
+    trusts_all(&old()).is_none().then(|| {
+        format!(
+            "{RELAY_LIST} would trust every {family} address: this server would be an open relay"
+        )
+    })
+}
+
+/// `objections` for a write whose changes (the domain's record of them) all add to or
+/// all remove from the trusted host list, without the domain as it was: a removal
+/// cannot trust more or bring in a bad entry, and appended entries are checked as
+/// `objections` checks them. `None` for any other write, which needs `objections`.
+pub fn list_objections(after: &Domain, changes: &[Change]) -> Option<Vec<String>> {
+    let apple = after.lookup(APPLE_MAIL_SERVER).ok()?;
+    if changes.iter().any(|c| c.target() != (apple.id, RELAY_LIST)) {
+        return None;
+    }
+    let list = apple.values(RELAY_LIST)?;
+    if changes.iter().all(|c| matches!(c, Change::Remove { .. })) {
+        return Some(Vec::new());
+    }
+    if !changes.iter().all(|c| matches!(c, Change::Append { .. })) {
+        return None;
+    }
+    // Appends only: they are the list's last entries, in order.
+    let appended: usize = changes.iter().map(Change::len).sum();
+    let (before, fresh) = list.split_at(list.len().checked_sub(appended)?);
+    let mut out: Vec<String> = fresh
+        .iter()
+        .filter_map(|e| crate::hostlist::parse_entry(e).err())
+        .map(|e| format!("{RELAY_LIST} entry {e}"))
+        .collect();
+    out.extend(newly_trusts_all(list, || {
+        before.iter().map(String::as_str).collect()
+    }));
+    Some(out)
 }
 
 /// Lowercase, trimmed, without a trailing dot.

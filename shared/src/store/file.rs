@@ -101,11 +101,9 @@ impl Store {
         let delta =
             delta.filter(|d| d.base_serial == domain.serial() && d.base_digest == base_digest);
         if let Some(d) = &delta {
-            for change in &d.changes {
-                domain
-                    .replay(change)
-                    .map_err(|e| corrupt_delta(&delta_file, e))?;
-            }
+            domain
+                .replay(&d.changes)
+                .map_err(|e| corrupt_delta(&delta_file, e))?;
             domain.set_serial(d.serial);
             domain.take_changes();
             version.changes = d.changes.len();

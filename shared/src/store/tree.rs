@@ -222,30 +222,49 @@ impl Domain {
         }
     }
 
-    /// Applies a change recorded by an earlier write (the store's delta), without the
-    /// lock checks it passed then; it is not recorded again.
-    pub fn replay(&mut self, change: &Change) -> Result<()> {
-        let (id, key) = change.target();
-        let dir = self
-            .dirs
-            .get_mut(&id)
-            .ok_or_else(|| StoreError::NoDirectory {
-                path: id.to_string(),
-            })?;
-        match change {
-            Change::Append { values, .. } => {
-                dir.property_or_new(key)
-                    .values
-                    .extend(values.iter().cloned());
-            }
-            Change::Remove { values, .. } => {
-                if let Some(prop) = dir.property_mut(key) {
-                    let doomed: HashSet<&str> = values.iter().map(String::as_str).collect();
-                    prop.values.retain(|v| !doomed.contains(v.as_str()));
+    /// Applies changes recorded by earlier writes (the store's delta), without the lock
+    /// checks they passed then; they are not recorded again. One pass over each property
+    /// however many changes there are: a value already there goes if any removal names
+    /// it, a value appended goes if a later removal names it.
+    pub fn replay(&mut self, changes: &[Change]) -> Result<()> {
+        let mut last_removal: HashMap<(DirId, &str), HashMap<&str, usize>> = HashMap::new();
+        for (i, c) in changes.iter().enumerate() {
+            if let Change::Remove { values, .. } = c {
+                let at = last_removal.entry(c.target()).or_default();
+                for v in values {
+                    at.insert(v, i);
                 }
             }
         }
+        let none = HashMap::new();
+        let mut cleared: HashSet<(DirId, &str)> = HashSet::new();
+        for (i, c) in changes.iter().enumerate() {
+            let (id, key) = c.target();
+            let removals = last_removal.get(&(id, key)).unwrap_or(&none);
+            let dir = self
+                .dirs
+                .get_mut(&id)
+                .ok_or_else(|| StoreError::NoDirectory {
+                    path: id.to_string(),
+                })?;
+            if cleared.insert((id, key)) && !removals.is_empty() {
+                if let Some(prop) = dir.property_mut(key) {
+                    prop.values.retain(|v| !removals.contains_key(v.as_str()));
+                }
+            }
+            if let Change::Append { values, .. } = c {
+                let kept = values
+                    .iter()
+                    .filter(|v| removals.get(v.as_str()).is_none_or(|&j| j < i));
+                dir.property_or_new(key).values.extend(kept.cloned());
+            }
+        }
         Ok(())
+    }
+
+    /// The changes since load, while a delta can carry them all.
+    pub fn pending_changes(&self) -> Option<&[Change]> {
+        self.changes.as_deref()
     }
 
     pub fn dir(&self, id: DirId) -> Option<&Directory> {
