@@ -12,12 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use shared::settings::DaemonSettings;
-use shared::store::{Since, Version};
+use shared::store::{Since, Store, Version, DELTA_FILE, DOMAIN_FILE};
 use shared::trust::ResolvedNames;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::listener::Listeners;
-use crate::state::{dns_key, entry_digest, Active, DnsKey, Names, Shared};
+use crate::state::{dns_key, entry_digest, Active, DnsKey, Names, Shared, StoreMark};
 
 /// Serialises reloads: two triggers at once compile once each, in order.
 static RELOADING: AsyncMutex<()> = AsyncMutex::const_new(());
@@ -29,6 +29,19 @@ static NAMES_SWAP: Mutex<()> = Mutex::new(());
 /// The trigger of the first load: its names are resolved by the caller, which waits
 /// for them (a daemon starts trusting what its list says, within `dns_timeout`).
 pub const START: &str = "start";
+
+/// The trigger named in logs for the signal; it always reads the store whole.
+pub const SIGHUP: &str = "SIGHUP";
+
+/// The identities of the store's two files now.
+pub fn mark(store: &Store) -> StoreMark {
+    let id = |name: &str| {
+        std::fs::metadata(store.dir().join(name))
+            .ok()
+            .map(|m| shared::store::file_id(&m))
+    };
+    [id(DOMAIN_FILE), id(DELTA_FILE)]
+}
 
 /// What one reload found.
 enum Outcome {
@@ -48,11 +61,11 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
     let started = Instant::now();
     // Taken before the read: a change landing during it is seen again by the poller.
     if let Ok(mut loaded) = shared.loaded.lock() {
-        *loaded = crate::watch::mark(&shared.store);
+        *loaded = mark(&shared.store);
     }
     // A signal or the first load reads everything: that is what SIGHUP promises.
     let seen = match why {
-        START | crate::watch::SIGHUP => None,
+        START | SIGHUP => None,
         _ => shared.version.lock().ok().and_then(|v| v.clone()),
     };
     let inner = Arc::clone(shared);

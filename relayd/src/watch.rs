@@ -7,24 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use notify::Watcher;
-use shared::store::{Store, DELTA_FILE, DOMAIN_FILE};
+use shared::store::{DELTA_FILE, DOMAIN_FILE};
 
 use crate::listener::Listeners;
-use crate::reload::{fold_names, reload};
-use crate::state::{Shared, StoreMark};
-
-/// The trigger named in logs for the signal; it always reads the store whole.
-pub const SIGHUP: &str = "SIGHUP";
-
-/// The identities of the store's two files now.
-pub fn mark(store: &Store) -> StoreMark {
-    let id = |name: &str| {
-        std::fs::metadata(store.dir().join(name))
-            .ok()
-            .map(|m| shared::store::file_id(&m))
-    };
-    [id(DOMAIN_FILE), id(DELTA_FILE)]
-}
+use crate::reload::{fold_names, mark, reload, SIGHUP};
+use crate::state::Shared;
 
 /// Starts every trigger. The returned watcher must be kept alive.
 pub fn spawn_triggers(

@@ -306,8 +306,17 @@ class Relayd:
             self.setprop(key, str(v), path=amc, force=open_target)
 
     def store_serial(self):
+        # A delta naming this domain file carries the newer serial (man 5 relay-store).
+        try:
+            with open(self.store / "domain.delta.plist", "rb") as f:
+                delta = plistlib.load(f)
+        except FileNotFoundError:
+            delta = None
         with open(self.store / "domain.plist", "rb") as f:
-            return int(plistlib.load(f)["serial"])
+            base = int(plistlib.load(f)["serial"])
+        if delta and int(delta["base_serial"]) == base:
+            return int(delta["serial"])
+        return base
 
     # -- status
     def status(self, timeout=5.0):
