@@ -11,7 +11,6 @@
 //! reader sees the old delta or the new one; readers read the delta before the domain
 //! file, so they never see a state older than one they saw before (see `Store::read`).
 
-use std::io::Cursor;
 use std::path::Path;
 
 use plist::{Dictionary, Value};
@@ -114,20 +113,7 @@ pub(crate) fn decode(bytes: &[u8], file: &Path) -> Result<Delta> {
         position: None,
         reason,
     };
-    let value = Value::from_reader(Cursor::new(bytes))
-        .map_err(|e| corrupt(format!("not a valid property list: {e}")))?;
-    let top = value
-        .as_dictionary()
-        .ok_or_else(|| corrupt("the top level is not a dictionary".into()))?;
-    if top.get("format").and_then(Value::as_string) != Some(FORMAT) {
-        return Err(corrupt(format!("`format` is not `{FORMAT}`")));
-    }
-    let version = top.get("version").and_then(Value::as_unsigned_integer);
-    if version != Some(VERSION) {
-        return Err(corrupt(format!(
-            "unsupported version {version:?} (this relayctl reads version {VERSION})"
-        )));
-    }
+    let top = super::file::read_top(bytes, file, FORMAT, VERSION)?;
     let number = |key: &str| {
         top.get(key)
             .and_then(Value::as_unsigned_integer)

@@ -373,6 +373,45 @@ pub fn decode(bytes: &[u8], file: &Path) -> Result<Domain> {
 
 /// The general reader: any property list, XML or binary, with errors that say where.
 pub fn decode_any(bytes: &[u8], file: &Path) -> Result<Domain> {
+    let mut top = read_top(bytes, file, FORMAT, VERSION)?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        file: file.to_path_buf(),
+        position: None,
+        reason,
+    };
+    let serial = top
+        .get("serial")
+        .and_then(Value::as_unsigned_integer)
+        .ok_or_else(|| corrupt("`serial` is missing or not an integer".into()))?;
+    let mut next_id = top
+        .get("next_id")
+        .and_then(Value::as_unsigned_integer)
+        .and_then(|n| DirId::try_from(n).ok())
+        .ok_or_else(|| corrupt("`next_id` is missing or not an integer".into()))?;
+    let root = top
+        .remove("root")
+        .ok_or_else(|| corrupt("`root` is missing".into()))?;
+    let mut dirs = HashMap::new();
+    decode_dir(root, None, "root", &mut dirs).map_err(corrupt)?;
+    if dirs.get(&ROOT).is_none_or(|d| d.parent.is_some()) {
+        return Err(corrupt("the root directory does not have id 0".into()));
+    }
+    if let Some(max) = dirs.keys().max() {
+        // A file may claim the last id: then no new directory can be made (see
+        // `Domain::new_dir`), rather than an id wrapping round to the root's.
+        next_id = next_id.max(max.saturating_add(1));
+    }
+    Ok(Domain::from_parts(dirs, next_id, serial))
+}
+
+/// Parses a store property list (the domain file or its delta) and checks its
+/// `format` and `version`; errors name `file` and, where the parser says, the position.
+pub(crate) fn read_top(
+    bytes: &[u8],
+    file: &Path,
+    format: &str,
+    version: u64,
+) -> Result<Dictionary> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(StoreError::Corrupt {
             file: file.to_path_buf(),
@@ -404,43 +443,18 @@ pub fn decode_any(bytes: &[u8], file: &Path) -> Result<Domain> {
         reason,
     };
     let top = value
-        .as_dictionary()
-        .ok_or_else(|| corrupt("the top level is not a dictionary".into()))?;
-    if top.get("format").and_then(Value::as_string) != Some(FORMAT) {
-        return Err(corrupt(format!("`format` is not `{FORMAT}`")));
-    }
-    let version = top.get("version").and_then(Value::as_unsigned_integer);
-    if version != Some(VERSION) {
-        return Err(corrupt(format!(
-            "unsupported version {version:?} (this relayctl reads version {VERSION})"
-        )));
-    }
-    let serial = top
-        .get("serial")
-        .and_then(Value::as_unsigned_integer)
-        .ok_or_else(|| corrupt("`serial` is missing or not an integer".into()))?;
-    let mut next_id = top
-        .get("next_id")
-        .and_then(Value::as_unsigned_integer)
-        .and_then(|n| DirId::try_from(n).ok())
-        .ok_or_else(|| corrupt("`next_id` is missing or not an integer".into()))?;
-    let mut top = value
         .into_dictionary()
         .ok_or_else(|| corrupt("the top level is not a dictionary".into()))?;
-    let root = top
-        .remove("root")
-        .ok_or_else(|| corrupt("`root` is missing".into()))?;
-    let mut dirs = HashMap::new();
-    decode_dir(root, None, "root", &mut dirs).map_err(corrupt)?;
-    if dirs.get(&ROOT).is_none_or(|d| d.parent.is_some()) {
-        return Err(corrupt("the root directory does not have id 0".into()));
+    if top.get("format").and_then(Value::as_string) != Some(format) {
+        return Err(corrupt(format!("`format` is not `{format}`")));
     }
-    if let Some(max) = dirs.keys().max() {
-        // A file may claim the last id: then no new directory can be made (see
-        // `Domain::new_dir`), rather than an id wrapping round to the root's.
-        next_id = next_id.max(max.saturating_add(1));
+    let found = top.get("version").and_then(Value::as_unsigned_integer);
+    if found != Some(version) {
+        return Err(corrupt(format!(
+            "unsupported version {found:?} (this relayctl reads version {version})"
+        )));
     }
-    Ok(Domain::from_parts(dirs, next_id, serial))
+    Ok(top)
 }
 
 fn decode_dir(
