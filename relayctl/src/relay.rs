@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+
+use shared::textmap::TextSet;
 use std::io::{IsTerminal, Read, Write};
 
 use serde::Serialize;
@@ -183,7 +185,8 @@ fn add(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
 }
 
 fn remove(ctx: &Context, entries: &[String]) -> anyhow::Result<i32> {
-    let wanted: HashSet<Cow<'_, str>> = entries.iter().map(|e| canonical(e)).collect();
+    let canon: Vec<Cow<'_, str>> = entries.iter().map(|e| canonical(e)).collect();
+    let wanted: TextSet<'_> = canon.iter().map(|c| c.as_ref()).collect();
     let (removed, missing) = ctx.write_list(&ctx.local(), |d| {
         let id = settings::ensure_defaults(d)?;
         let doomed: Vec<String> = relay_list_ref(d)

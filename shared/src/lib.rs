@@ -15,5 +15,6 @@ pub mod queue_state;
 pub mod settings;
 pub mod spool;
 pub mod store;
+pub mod textmap;
 pub mod trust;
 pub mod users;

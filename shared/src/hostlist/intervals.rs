@@ -140,6 +140,113 @@ impl<K: Key> Intervals<K> {
         out
     }
 
+    /// These segments with `spans` painted into the gaps only: the edit for entries
+    /// appended to the list, whose labels are above every label here, so they win
+    /// nowhere they overlap an existing entry. Linear in the segments, no sort of them.
+    pub fn filled(&self, spans: Vec<Span<K>>) -> Self {
+        let add = Intervals::build(spans);
+        let mut out = Intervals::default();
+        out.segs.reserve(self.segs.len() + add.segs.len());
+        let mut old = self.segs.iter().peekable();
+        // The end of the last segment from here that went out: a piece may start inside it.
+        let mut reach: Option<K> = None;
+        for piece in add.segs.iter() {
+            // The next address of the piece not yet covered, `None` once it is used up.
+            let mut cur = match reach {
+                Some(r) if r >= piece.end => None,
+                Some(r) if r >= piece.start => Some(r.succ()),
+                _ => Some(piece.start),
+            };
+            while let Some(seg) = old.next_if(|s| s.start <= piece.end) {
+                if let Some(c) = cur {
+                    if c < seg.start {
+                        out.push(c, seg.start.pred(), piece.label);
+                    }
+                    if seg.end >= c {
+                        cur = (seg.end < piece.end).then(|| seg.end.succ());
+                    }
+                }
+                out.push(seg.start, seg.end, seg.label);
+                reach = Some(seg.end);
+            }
+            if let Some(c) = cur {
+                out.push(c, piece.end, piece.label);
+            }
+        }
+        for seg in old {
+            out.push(seg.start, seg.end, seg.label);
+        }
+        out.shrink_to_fit();
+        out.build_index();
+        out
+    }
+
+    /// These segments without the entries labelled `gone` (sorted): the edit for
+    /// entries removed from the list. The addresses they won go to the earliest of the
+    /// `remaining` spans (labelled as after the removal) covering them, and every label
+    /// above a removed one moves down, as compiling the shorter list would number them.
+    /// Only the spans that overlap what was removed are swept again.
+    pub fn without(&self, gone: &[u32], remaining: &[Span<K>]) -> Self {
+        let relabel = |l: u32| l - gone.partition_point(|&g| g < l) as u32;
+        let holes: Vec<(K, K)> = self
+            .segs
+            .iter()
+            .filter(|s| gone.binary_search(&s.label).is_ok())
+            .map(|s| (s.start, s.end))
+            .collect();
+        let overlaps_a_hole = |s: &&Span<K>| {
+            let i = holes.partition_point(|h| h.1 < s.start);
+            holes.get(i).is_some_and(|h| h.0 <= s.end)
+        };
+        let sub = Intervals::build(remaining.iter().filter(overlaps_a_hole).copied().collect());
+        // What the remaining spans give inside the holes, in address order.
+        let mut pieces = Vec::new();
+        let (mut h, mut f) = (holes.iter().peekable(), sub.segs.iter().peekable());
+        while let (Some(&&(hs, he)), Some(&&seg)) = (h.peek(), f.peek()) {
+            let (start, end) = (hs.max(seg.start), he.min(seg.end));
+            if start <= end {
+                pieces.push(Span {
+                    start,
+                    end,
+                    label: seg.label,
+                });
+            }
+            if he < seg.end {
+                h.next();
+            } else {
+                f.next();
+            }
+        }
+        let mut out = Intervals::default();
+        out.segs.reserve(self.segs.len() + pieces.len());
+        let mut kept = self
+            .segs
+            .iter()
+            .filter(|s| gone.binary_search(&s.label).is_err())
+            .peekable();
+        let mut pieces = pieces.into_iter().peekable();
+        loop {
+            let next = match (kept.peek(), pieces.peek()) {
+                (Some(k), Some(p)) if k.start < p.start => kept.next().map(|k| Span {
+                    label: relabel(k.label),
+                    ..*k
+                }),
+                (_, Some(_)) => pieces.next(),
+                (Some(_), None) => kept.next().map(|k| Span {
+                    label: relabel(k.label),
+                    ..*k
+                }),
+                (None, None) => break,
+            };
+            if let Some(seg) = next {
+                out.push(seg.start, seg.end, seg.label);
+            }
+        }
+        out.shrink_to_fit();
+        out.build_index();
+        out
+    }
+
     fn build_index(&mut self) {
         let (Some(first), Some(last)) = (self.segs.first(), self.segs.last()) else {
             return;
@@ -284,7 +391,55 @@ mod tests {
         assert_eq!(iv.find(u32::MAX), Some(7));
     }
 
+    fn crowded(raw: &[(u32, u32)]) -> Vec<Span<u32>> {
+        raw.iter()
+            .enumerate()
+            .map(|(i, &(s, w))| span(s, s + w, i as u32))
+            .collect()
+    }
+
     proptest! {
+        /// Painting appended entries into the gaps gives what sweeping them all does,
+        /// segment for segment.
+        #[test]
+        fn filled_is_a_build_of_everything(
+            raw in prop::collection::vec((0u32..64, 0u32..16), 0..40),
+            split in 0usize..40,
+        ) {
+            let spans = crowded(&raw);
+            let (before, after) = spans.split_at(split.min(spans.len()));
+            let edited = Intervals::build(before.to_vec()).filled(after.to_vec());
+            let fresh = Intervals::build(spans.clone());
+            prop_assert_eq!(edited.segments().collect::<Vec<_>>(), fresh.segments().collect::<Vec<_>>());
+            for key in 0..90 {
+                prop_assert_eq!(edited.find(key), fresh.find(key));
+            }
+        }
+
+        /// Taking entries out and sweeping only what they covered gives what sweeping
+        /// the rest does, with labels renumbered.
+        #[test]
+        fn without_is_a_build_of_the_rest(
+            raw in prop::collection::vec((0u32..64, 0u32..16), 0..40),
+            picks in prop::collection::vec(0u32..40, 0..6),
+        ) {
+            let spans = crowded(&raw);
+            let mut gone: Vec<u32> = picks.into_iter().filter(|&p| (p as usize) < spans.len()).collect();
+            gone.sort_unstable();
+            gone.dedup();
+            let rest: Vec<Span<u32>> = spans
+                .iter()
+                .filter(|s| gone.binary_search(&s.label).is_err())
+                .map(|s| span(s.start, s.end, s.label - gone.partition_point(|&g| g < s.label) as u32))
+                .collect();
+            let edited = Intervals::build(spans.clone()).without(&gone, &rest);
+            let fresh = Intervals::build(rest.clone());
+            prop_assert_eq!(edited.segments().collect::<Vec<_>>(), fresh.segments().collect::<Vec<_>>());
+            for key in 0..90 {
+                prop_assert_eq!(edited.find(key), fresh.find(key));
+            }
+        }
+
         #[test]
         fn matches_naive_in_a_crowded_space(
             raw in prop::collection::vec((0u32..64, 0u32..16), 0..40),

@@ -346,12 +346,19 @@ impl Builder {
         });
     }
 
-    fn finish(mut self) -> Compiled {
+    fn finish(self) -> Compiled {
+        let v4 = Intervals::build(self.v4.clone());
+        let v6 = Intervals::build(self.v6.clone());
+        self.finish_with(v4, v6)
+    }
+
+    /// The list from these entries and intervals already built from their spans.
+    fn finish_with(mut self, v4: Intervals<u32>, v6: Intervals<u128>) -> Compiled {
         self.texts.shrink_to_fit();
         self.names.shrink_to_fit();
         let list = HostList {
-            v4: Intervals::build(self.v4.clone()),
-            v6: Intervals::build(self.v6.clone()),
+            v4,
+            v6,
             texts: self.texts,
             names: self.names,
             counts: self.counts,

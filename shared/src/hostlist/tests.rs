@@ -659,3 +659,80 @@ fn the_cheap_pre_check_never_misses_a_list_that_trusts_everyone() {
         many.iter().map(String::as_str)
     ));
 }
+
+mod edits {
+    use super::*;
+
+    /// Entries that overlap, repeat, and mix kinds, so edits hit all of them.
+    const UNIVERSE: [&str; 16] = [
+        "10.0.0.1",
+        "10.0.0.2",
+        "10.0.0.0/30",
+        "10.0.0.0/24",
+        "10.0.0.1-10.0.0.5",
+        "10.0.1.0/24",
+        "10.0.0.3",
+        "2001:db8::1",
+        "2001:db8::/126",
+        "::ffff:10.0.0.4",
+        "host.example",
+        ".sub.example",
+        "10.0.0.300",
+        "0.0.0.0/0",
+        "10.0.0.2",
+        "2001:db8::/120",
+    ];
+
+    fn words(picks: &[usize]) -> Vec<String> {
+        picks
+            .iter()
+            .map(|&i| UNIVERSE[i % 16].to_string())
+            .collect()
+    }
+
+    /// Everything a compile leaves behind, down to the segments and the kept spans.
+    fn inside(c: &Compiled) -> impl PartialEq + std::fmt::Debug {
+        let l = &c.list;
+        (
+            l.v4.segments().collect::<Vec<_>>(),
+            l.v6.segments().collect::<Vec<_>>(),
+            l.texts
+                .iter()
+                .map(|(i, t)| (i, t.to_string()))
+                .collect::<Vec<_>>(),
+            l.names.clone(),
+            l.counts,
+            (l.raw_v4.clone(), l.raw_v6.clone(), l.single.clone()),
+            c.rejected.clone(),
+        )
+    }
+
+    proptest! {
+        /// Editing the compiled list in place leaves exactly what compiling the edited
+        /// text does, for few edits (one by one) and many (rebuilt).
+        #[test]
+        fn apply_is_a_compile_of_the_edited_text(
+            start in prop::collection::vec(0usize..16, 0..24),
+            steps in prop::collection::vec(
+                (any::<bool>(), prop::collection::vec(0usize..16, 1..4)), 1..12),
+        ) {
+            let mut text = words(&start);
+            let before = HostList::compile(text.iter().map(String::as_str));
+            let edits: Vec<(bool, Vec<String>)> =
+                steps.iter().map(|(remove, picks)| (*remove, words(picks))).collect();
+            for (remove, values) in &edits {
+                match remove {
+                    true => text.retain(|t| !values.contains(t)),
+                    false => text.extend(values.iter().cloned()),
+                }
+            }
+            let as_edits: Vec<Edit<'_>> = edits
+                .iter()
+                .map(|(remove, v)| if *remove { Edit::Remove(v) } else { Edit::Append(v) })
+                .collect();
+            let applied = before.list.apply(&before.rejected, &as_edits);
+            let fresh = HostList::compile(text.iter().map(String::as_str));
+            prop_assert_eq!(inside(&applied), inside(&fresh), "{:?}", text);
+        }
+    }
+}

@@ -7,6 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::textmap::{TextMap, TextSet};
+
 use super::error::{Result, StoreError};
 use super::path::{Component, NiPath};
 
@@ -227,7 +229,7 @@ impl Domain {
     /// however many changes there are: a value already there goes if any removal names
     /// it, a value appended goes if a later removal names it.
     pub fn replay(&mut self, changes: &[Change]) -> Result<()> {
-        let mut last_removal: HashMap<(DirId, &str), HashMap<&str, usize>> = HashMap::new();
+        let mut last_removal: HashMap<(DirId, &str), TextMap<'_, usize>> = HashMap::new();
         for (i, c) in changes.iter().enumerate() {
             if let Change::Remove { values, .. } = c {
                 let at = last_removal.entry(c.target()).or_default();
@@ -236,7 +238,7 @@ impl Domain {
                 }
             }
         }
-        let none = HashMap::new();
+        let none = TextMap::default();
         let mut cleared: HashSet<(DirId, &str)> = HashSet::new();
         for (i, c) in changes.iter().enumerate() {
             let (id, key) = c.target();
@@ -249,7 +251,7 @@ impl Domain {
                 })?;
             if cleared.insert((id, key)) && !removals.is_empty() {
                 if let Some(prop) = dir.property_mut(key) {
-                    prop.values.retain(|v| !removals.contains_key(v.as_str()));
+                    prop.values.retain(|v| !removals.contains(v));
                 }
             }
             if let Change::Append { values, .. } = c {
@@ -557,7 +559,7 @@ impl Domain {
             .ok_or_else(|| StoreError::NoProperty {
                 key: key.to_string(),
             })?;
-        let doomed: HashSet<&str> = values.iter().map(String::as_str).collect();
+        let doomed: TextSet<'_> = values.iter().map(String::as_str).collect();
         let before = prop.values.len();
         prop.values.retain(|v| !doomed.contains(v.as_str()));
         let removed = before - prop.values.len();
