@@ -138,7 +138,8 @@ class Relayd:
         self.ctl("-create", ".", "/config/relayd")
         for key, value in [("listen", f"127.0.0.1:{self.port}"), ("local_domains", "bench.test"),
                            ("max_connections", "1000"), ("max_connections_per_client", "1000"),
-                           ("relayhost", f"[127.0.0.1]:{sink_port}"), ("relayhost_tls", "none")]:
+                           ("relayhost", f"[127.0.0.1]:{sink_port}"), ("relayhost_tls", "none"),
+                           ("run_as", "root")]:
             self.ctl("-createprop", ".", "/config/relayd", key, value)
         self.load(10)
         self.log = open(work / "relayd.log", "wb")

@@ -72,6 +72,7 @@ def main():
     ctl(store, "-create", ".", "/config/relayd")
     ctl(store, "-createprop", ".", "/config/relayd", "listen", f"127.0.0.1:{port}")
     ctl(store, "-createprop", ".", "/config/relayd", "local_domains", "example.com")
+    ctl(store, "-createprop", ".", "/config/relayd", "run_as", "root")
     ctl(store, "relay", "add", "127.0.0.2")
     log = open(os.path.join(store, "relayd.log"), "w")
     d = subprocess.Popen([RELAYD, "--store", store], stderr=log, env={**os.environ, "RELAYD_LOG": "warn"})

@@ -45,6 +45,7 @@ EXAMPLES:
   relayctl -appendprop . /config/AppleMailServer open_relay_addr_list 192.168.40.0/21
   relayctl -read . /config/AppleMailServer
   relayctl relay add 10.0.0.0/8 mail.example.com
+  relayctl config set local_domains example.org --wait
   relayctl relay import trusted-hosts.txt --dry-run
   relayctl relay check 10.1.2.3 --rcpt someone@example.net
   echo secret | relayctl user add alice";
@@ -137,11 +138,38 @@ pub enum Command {
     User(UserCommand),
     /// Every relay setting, explained
     Show,
+    /// Read and write settings by key, without NetInfo paths (like postconf)
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// What the running relayd enforces: serial, counts, last reload, sessions, counters
     Status,
     /// The messages relayd has accepted and not yet delivered
     #[command(subcommand)]
     Queue(QueueCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print each KEY (every key when none is given) as `key = values`, marking defaults
+    Get {
+        /// Keys such as local_domains or max_connections
+        keys: Vec<String>,
+    },
+    /// Set KEY to exactly these values, checked as relayd would read them; creates
+    /// /config/relayd when it is missing
+    Set {
+        /// A key such as local_domains or max_connections
+        key: String,
+        /// Its values, in order
+        #[arg(required = true, allow_hyphen_values = true)]
+        values: Vec<String>,
+    },
+    /// Remove keys from the store, so that their defaults apply
+    Unset {
+        /// Keys such as local_domains or max_connections
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 //! that `relayctl relay check` and relayd can never disagree.
 
 pub mod cli;
+mod config;
 mod daemon;
 mod names;
 mod niutil;
@@ -68,6 +69,7 @@ fn is_write(command: &Command) -> bool {
             R::List | R::Export | R::Check { .. } => false,
         },
         Command::User(u) => !matches!(u, U::List),
+        Command::Config(c) => !matches!(c, cli::ConfigCommand::Get { .. }),
         _ => false,
     }
 }
@@ -80,6 +82,7 @@ fn run_command(ctx: &Context) -> anyhow::Result<i32> {
         Command::Auth(c) => relay::auth(ctx, c),
         Command::User(c) => users::run(ctx, c),
         Command::Show => show::run(ctx),
+        Command::Config(c) => config::run(ctx, c),
         Command::Status => daemon::status(ctx),
         Command::Queue(cli::QueueCommand::List) => daemon::queue_list(ctx),
         Command::Queue(cli::QueueCommand::Show { id }) => daemon::queue_show(ctx, id),

@@ -66,7 +66,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<i32> {
                 .ok()
                 .and_then(|d| d.values(k.key))
                 .map(|v| {
-                    if k.key.ends_with("password") {
+                    if shared::settings::is_secret(k.key) {
                         vec!["(set, not shown)".to_string()]
                     } else {
                         v.to_vec()

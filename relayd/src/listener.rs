@@ -20,19 +20,47 @@ struct Running {
     task: JoinHandle<()>,
 }
 
-#[derive(Default)]
 pub struct Listeners {
     running: Mutex<HashMap<std::net::SocketAddr, Running>>,
+    /// Sockets the service manager passed (socket activation), served whatever
+    /// `listen` says; a `listen` entry with the same address gives its role.
+    inherited: Mutex<HashMap<std::net::SocketAddr, std::net::TcpListener>>,
+    inherited_addrs: Vec<std::net::SocketAddr>,
+    /// Closed until relayd runs as its `run_as` user: connections wait in the backlog
+    /// rather than meet a session run as root.
+    gate: tokio::sync::watch::Sender<bool>,
 }
 
 impl Listeners {
+    pub fn new(inherited: Vec<(std::net::SocketAddr, std::net::TcpListener)>) -> Listeners {
+        Listeners {
+            running: Mutex::default(),
+            inherited_addrs: inherited.iter().map(|(a, _)| *a).collect(),
+            inherited: Mutex::new(inherited.into_iter().collect()),
+            gate: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// Starts serving the listeners bound so far and every later one.
+    pub fn open(&self) {
+        self.gate.send_replace(true);
+    }
+
     /// Makes the running listeners match `active` (or `--listen`); returns bind errors.
     pub fn sync(&self, shared: &Arc<Shared>, active: &Active) -> Vec<String> {
-        let wanted: Vec<Listen> = if shared.listen_override.is_empty() {
+        let mut wanted: Vec<Listen> = if shared.listen_override.is_empty() {
             active.daemon.listen.clone()
         } else {
             shared.listen_override.clone()
         };
+        for addr in &self.inherited_addrs {
+            if !wanted.iter().any(|l| l.addr == *addr) {
+                wanted.push(Listen {
+                    addr: *addr,
+                    role: Role::Smtp,
+                });
+            }
+        }
         let mut errors = Vec::new();
         let Ok(mut running) = self.running.lock() else {
             return vec!["listener table poisoned".into()];
@@ -53,11 +81,17 @@ impl Listeners {
                 }
                 continue;
             }
-            match bind(l.addr) {
+            let passed = self.inherited.lock().ok().and_then(|mut i| i.remove(&l.addr));
+            let bound = match passed {
+                Some(socket) => TcpListener::from_std(socket),
+                None => bind(l.addr),
+            };
+            match bound {
                 Ok(listener) => {
                     tracing::info!(addr = %l.addr, role = l.role.as_str(), "listening");
                     let (role, rx) = tokio::sync::watch::channel(l.role);
-                    let task = tokio::spawn(accept_loop(Arc::clone(shared), listener, rx));
+                    let gate = self.gate.subscribe();
+                    let task = tokio::spawn(accept_loop(Arc::clone(shared), listener, rx, gate));
                     running.insert(l.addr, Running { role, task });
                 }
                 Err(e) => {
@@ -98,7 +132,11 @@ async fn accept_loop(
     shared: Arc<Shared>,
     listener: TcpListener,
     role: tokio::sync::watch::Receiver<Role>,
+    mut gate: tokio::sync::watch::Receiver<bool>,
 ) {
+    if gate.wait_for(|open| *open).await.is_err() {
+        return;
+    }
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(c) => c,

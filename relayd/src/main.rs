@@ -8,8 +8,10 @@ mod control;
 mod date;
 mod deliver;
 mod listener;
+mod privileges;
 mod queue;
 mod reload;
+mod service;
 mod smtp;
 mod state;
 mod tls;
@@ -64,6 +66,15 @@ fn one_malloc_arena() {
 fn main() {
     one_malloc_arena();
     let args = Args::parse();
+    // Before the runtime's threads exist: this also clears LISTEN_FDS from the
+    // environment.
+    let inherited = match service::inherited_listeners() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("relayd: socket activation: {e:#}");
+            std::process::exit(1);
+        }
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -82,7 +93,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    if let Err(e) = runtime.block_on(run(args)) {
+    if let Err(e) = runtime.block_on(run(args, inherited)) {
         tracing::error!("{e:#}");
         eprintln!("relayd: {e:#}");
         std::process::exit(1);
@@ -105,7 +116,10 @@ fn raise_fd_limit() {
     }
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
+async fn run(
+    args: Args,
+    inherited: Vec<(std::net::SocketAddr, std::net::TcpListener)>,
+) -> anyhow::Result<()> {
     raise_fd_limit();
     let store = Store::new(&args.store);
     let listen_override = args
@@ -130,6 +144,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     let domain = store.load()?;
     let daemon = settings::DaemonSettings::from_domain(&domain, store.dir())?;
+    // Decided before anything is bound: a start that would serve as root is refused now.
+    let plan = privileges::plan(daemon.run_as.as_deref())?;
     let spool = shared::spool::Spool::new(daemon.spool_dir.clone());
     let spool_lock = spool
         .lock()
@@ -169,11 +185,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         ),
         failures: Default::default(),
-        stopping: tokio::sync::watch::Sender::new(false),
+        stopping: tokio::sync::watch::Sender::new(state::Stop::Running),
+        deliveries: Default::default(),
         listen_override,
         spool_locks: Mutex::new([(daemon.spool_dir.clone(), spool_lock)].into()),
     });
-    let listeners = Arc::new(listener::Listeners::default());
+    let listeners = Arc::new(listener::Listeners::new(inherited));
     // The first load goes through the same path as every reload (changes logged,
     // listeners started); its names are resolved before the daemon says it is ready.
     reload::reload(&shared, &listeners, reload::START).await;
@@ -182,6 +199,20 @@ async fn run(args: Args) -> anyhow::Result<()> {
         anyhow::bail!("no listener could be started; see the errors above");
     }
     control::spawn(Arc::clone(&shared), Arc::clone(&listeners))?;
+    // Everything privileged is done (listeners and control socket bound, store locked).
+    match &plan {
+        privileges::Plan::AsIs => {}
+        privileges::Plan::StayRoot => {
+            tracing::warn!("serving as root: run_as root is set");
+        }
+        privileges::Plan::Become(account) => {
+            let d = &shared.current().daemon;
+            privileges::hand_over(account, &shared.store_dir, &[&d.spool_dir, &d.mail_root])?;
+            privileges::become_user(account)?;
+            tracing::info!(user = %account.name, uid = account.uid, gid = account.gid, "serving as run_as user");
+        }
+    }
+    listeners.open();
     tokio::spawn(queue::run(Arc::clone(&shared), queue_rx));
     let _watcher = watch::spawn_triggers(Arc::clone(&shared), Arc::clone(&listeners))?;
     tracing::info!(
@@ -189,33 +220,55 @@ async fn run(args: Args) -> anyhow::Result<()> {
         serial = shared.current().serial,
         "relayd ready"
     );
-    // Under systemd (Type=notify); without NOTIFY_SOCKET this does nothing.
-    if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
-        tracing::warn!(error = %e, "cannot tell the service manager that relayd is ready");
-    }
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    service::ready(shared.current().serial);
+    service::spawn_watchdog();
+    shutdown(&shared, &listeners).await
+}
+
+/// SIGTERM (or SIGINT): stop accepting and starting deliveries, end idle sessions with
+/// 421, and give transactions and deliveries under way `shutdown_timeout` to finish, so
+/// a message being written gets its 250 rather than arriving twice. Past that, every
+/// session gets 421 at its next command. A second signal exits at once; the spool is
+/// consistent either way, since nothing is acknowledged before it is durable.
+async fn shutdown(shared: &Arc<state::Shared>, listeners: &listener::Listeners) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering::SeqCst;
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
     tokio::select! {
         _ = term.recv() => tracing::info!("SIGTERM: stopping"),
-        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
+        _ = int.recv() => tracing::info!("SIGINT: stopping"),
     }
-    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
-    // Stop accepting, then give sessions in flight a bounded time to finish, so a
-    // message being written gets its 250 rather than arriving twice.
+    service::stopping();
     listeners.stop_all();
-    shared.stopping.send_replace(true);
-    let deadline = Instant::now() + std::time::Duration::from_secs(10);
-    while shared
-        .open_sessions
-        .load(std::sync::atomic::Ordering::SeqCst)
-        > 0
-        && Instant::now() < deadline
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let left = shared
-        .open_sessions
-        .load(std::sync::atomic::Ordering::SeqCst);
-    tracing::info!(sessions_cut = left, "stopped");
+    shared.stopping.send_replace(state::Stop::Draining);
+    let idle = |f: fn(&state::Shared) -> usize| async move {
+        while f(shared) > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let limit = shared.current().daemon.shutdown_timeout;
+    let how = tokio::select! {
+        _ = idle(|s| s.open_sessions.load(SeqCst) + s.deliveries.load(SeqCst)) => "drained",
+        _ = tokio::time::sleep(limit) => {
+            tracing::info!(timeout_s = limit.as_secs(), "shutdown_timeout passed: ending every session");
+            shared.stopping.send_replace(state::Stop::Now);
+            // Sessions waiting for a command say 421 at once; give them a moment.
+            tokio::select! {
+                _ = idle(|s| s.open_sessions.load(SeqCst)) => {}
+                _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+            }
+            "timeout"
+        }
+        _ = term.recv() => "second signal",
+        _ = int.recv() => "second signal",
+    };
+    tracing::info!(
+        how,
+        sessions_cut = shared.open_sessions.load(SeqCst),
+        deliveries_cut = shared.deliveries.load(SeqCst),
+        "stopped"
+    );
     Ok(())
 }
 

@@ -71,7 +71,10 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
     let inner = Arc::clone(shared);
     let old = shared.current();
     let held = Arc::clone(&old);
-    let outcome = tokio::task::spawn_blocking(move || read(&inner, &held, seen))
+    // The service manager hears of a reload only when there is one (not of every poll
+    // that finds the store as it was), and never before the first READY.
+    let announce = why != START;
+    let outcome = tokio::task::spawn_blocking(move || read(&inner, &held, seen, announce))
         .await
         .unwrap_or_else(|e| Outcome::Whole(None, Err(e.into())));
     let (mut active, added, version, errors, how) = match outcome {
@@ -86,6 +89,9 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
             let error = format!("{e:#}");
             tracing::error!(trigger = why, error = %error, "reload failed: the last good settings stay in force");
             record(shared, started, serial, Some(error), false);
+            if announce {
+                crate::service::ready(old.serial);
+            }
             return false;
         }
     };
@@ -106,6 +112,9 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
     }
     let error = (!errors.is_empty()).then(|| errors.join("; "));
     record(shared, started, Some(serial), error, true);
+    if announce {
+        crate::service::ready(serial);
+    }
     drop(old);
     release_freed_memory();
     true
@@ -113,9 +122,21 @@ pub async fn reload(shared: &Arc<Shared>, listeners: &Arc<Listeners>, why: &str)
 
 /// The blocking half of a reload: the delta's new changes applied to `old` when that
 /// is all that changed since `seen`, else the store read and compiled whole.
-fn read(shared: &Shared, old: &Active, seen: Option<Version>) -> Outcome {
+fn read(shared: &Shared, old: &Active, seen: Option<Version>, announce: bool) -> Outcome {
+    let begin = || {
+        if announce {
+            crate::service::reloading();
+        }
+    };
+    if seen.is_none() {
+        begin();
+    }
     if let Some(seen) = seen {
-        match shared.store.changes_since(&seen) {
+        let since = shared.store.changes_since(&seen);
+        if !matches!(since, Ok(Since::Unchanged)) {
+            begin();
+        }
+        match since {
             Ok(Since::Unchanged) => return Outcome::Unchanged,
             Ok(Since::Grew {
                 changes,

@@ -265,8 +265,10 @@ pub struct Shared {
     /// Recent failures (AUTH, unknown users) per client group, across sessions: (count,
     /// last failure).
     pub failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
-    /// Set at SIGTERM: idle sessions say 421 and close; a message in progress finishes.
-    pub stopping: tokio::sync::watch::Sender<bool>,
+    /// Where a shutdown is: sessions and the queue runner watch it.
+    pub stopping: tokio::sync::watch::Sender<Stop>,
+    /// Delivery attempts in flight, which a shutdown waits for.
+    pub deliveries: AtomicUsize,
     /// Publishes spooled messages in groups (one folder fsync for many).
     pub committer: crate::commit::Committer,
     /// Tells the queue runner about new messages and flushes.
@@ -276,6 +278,17 @@ pub struct Shared {
     /// The spools this process holds locked (the first, and any `spool_dir` a reload
     /// moved to): a second relayd on one of them is refused.
     pub spool_locks: Mutex<HashMap<PathBuf, shared::spool::SpoolLock>>,
+}
+
+/// The stages of a shutdown, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stop {
+    Running,
+    /// SIGTERM: no new connections or delivery attempts; sessions between transactions
+    /// get 421, a transaction under way may finish.
+    Draining,
+    /// `shutdown_timeout` passed: every session gets 421 at its next command.
+    Now,
 }
 
 /// How long failures are remembered for a client, and how many it may have in that

@@ -50,6 +50,16 @@ fn the_promises_are_documented() {
         "allow_plaintext_auth",
         "dns_servers",
         "relayd.service",
+        "relayd.socket",
+        "READY=1",
+        "RELOADING=1",
+        "STOPPING=1",
+        "WATCHDOG=1",
+        "LISTEN_FDS",
+        "run_as",
+        "shutdown_timeout",
+        "421 4.3.2",
+        "EXIT STATUS",
     ] {
         assert!(page.contains(word), "relayd(8) does not mention `{word}`");
     }

@@ -66,6 +66,8 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "hostname", default: "the host's name", meaning: "the name relayd gives in its greeting, EHLO reply and Received: headers" },
     KeyDoc { dir: RELAYD, key: "command_timeout", default: "300", meaning: "seconds a client may take to send a command (RFC 5321 4.5.3.2: at least 5 minutes)" },
     KeyDoc { dir: RELAYD, key: "data_timeout", default: "600", meaning: "seconds a client may take to send a whole message body" },
+    KeyDoc { dir: RELAYD, key: "run_as", default: "relay", meaning: "the user relayd serves as when started as root (after binding its listeners); it refuses to serve as root unless this says root. Read at start" },
+    KeyDoc { dir: RELAYD, key: "shutdown_timeout", default: "30", meaning: "seconds relayd waits at SIGTERM for transactions and deliveries under way before it answers 421 to every session and exits (a second SIGTERM exits at once)" },
     KeyDoc { dir: RELAYD, key: "dns_timeout", default: "2", meaning: "seconds one DNS check of a client or a name entry may take; past it the answer is \"not trusted\"" },
 ];
 
@@ -333,6 +335,13 @@ pub fn host_name() -> Option<String> {
 }
 
 /// A documented key's entry, if any.
+/// Whether a key holds a secret, which is never printed or logged (only "(set)").
+pub fn is_secret(key: &str) -> bool {
+    ["password", "secret", "token"]
+        .iter()
+        .any(|s| key.ends_with(s))
+}
+
 pub fn key_doc(dir: &str, key: &str) -> Option<&'static KeyDoc> {
     KEYS.iter().find(|k| k.dir == dir && k.key == key)
 }
@@ -536,6 +545,10 @@ pub struct DaemonSettings {
     /// Seconds after the 1st, 2nd, ... temporary failure.
     pub retry_schedule: Vec<u64>,
     pub max_deliveries: usize,
+    /// The user to serve as when started as root; `None` when the store does not say.
+    pub run_as: Option<String>,
+    /// How long a shutdown waits for transactions and deliveries under way.
+    pub shutdown_timeout: std::time::Duration,
     pub max_deliveries_per_destination: usize,
     /// `delivery hold`: accept and queue, deliver nothing.
     pub delivery_hold: bool,
@@ -821,6 +834,8 @@ impl DaemonSettings {
                     .collect::<Result<_, _>>()?,
             },
             max_deliveries: number_upto("max_deliveries", 20, 10_000)? as usize,
+            shutdown_timeout: seconds("shutdown_timeout", 30)?,
+            run_as: one("run_as").map(|v| v.trim().to_string()),
             max_deliveries_per_destination: number_upto("max_deliveries_per_destination", 10, 10_000)? as usize,
             delivery_hold: match one("delivery").as_deref().map(str::trim) {
                 None | Some("on") => false,

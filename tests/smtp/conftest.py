@@ -272,6 +272,8 @@ class Relayd:
         self.logs = []
         # Words run before relayd's own (a tracer such as strace).
         self.prefix = []
+        # Environment added to relayd's (NOTIFY_SOCKET, for the service tests).
+        self.env = {}
 
     # -- relayctl
     def ctl(self, *args, input=None, check=True, timeout=120):
@@ -368,6 +370,9 @@ class Relayd:
             "data_timeout": ["10"],
             # The receiving side's tests read the spool; test_delivery turns it on.
             "delivery": ["hold"],
+            # The tests run as root on stores in root's temporary folders; relayd
+            # refuses that unless told (test_service checks the drop to a user).
+            "run_as": ["root"],
         }
         for k, v in extra.items():
             settings[k] = v if isinstance(v, list) else [str(v)]
@@ -389,6 +394,7 @@ class Relayd:
         self.logs.append(self.log_path)
         env = dict(os.environ)
         env.setdefault("RELAYD_LOG", "info")
+        env.update(self.env)
         self.proc = subprocess.Popen(
             [*self.prefix, str(RELAYD), "--store", str(self.store)],
             stdout=log,

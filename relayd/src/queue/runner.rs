@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use super::limits::Limits;
 use super::scan::{adopt_old, scan};
 use super::schedule::Schedule;
 use crate::deliver::cache::Cache;
-use crate::state::{Shared, Wake};
+use crate::state::{Shared, Stop, Wake};
 
 /// What the loop knows of the queue.
 struct Queue {
@@ -96,12 +97,15 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
             moved.into_iter().for_each(|id| q.now(id));
         }
         let now = shared::spool::now_secs();
-        if !active.daemon.delivery_hold {
+        // A shutdown lets attempts under way finish and starts none.
+        let running = *shared.stopping.borrow() == Stop::Running;
+        if !active.daemon.delivery_hold && running {
             while q.in_flight.len() < active.daemon.max_deliveries {
                 let Some(id) = q.due.pop_due(now) else {
                     break;
                 };
                 q.in_flight.insert(id.clone());
+                shared.deliveries.fetch_add(1, Ordering::SeqCst);
                 let (shared, limits, cache, dir, done) = (
                     Arc::clone(&shared),
                     Arc::clone(&limits),
@@ -111,8 +115,16 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
                 );
                 let force = q.forced.remove(&id);
                 tokio::spawn(async move {
-                    let next =
-                        super::attempt::run(shared, limits, cache, dir, id.clone(), force).await;
+                    let next = super::attempt::run(
+                        Arc::clone(&shared),
+                        limits,
+                        cache,
+                        dir,
+                        id.clone(),
+                        force,
+                    )
+                    .await;
+                    shared.deliveries.fetch_sub(1, Ordering::SeqCst);
                     let _ = done.send((id, next));
                 });
             }

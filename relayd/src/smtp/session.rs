@@ -11,7 +11,7 @@ use shared::settings::Role;
 use shared::trust::TrustMatch;
 
 use super::wire::{End, Line, Wire};
-use crate::state::Shared;
+use crate::state::{Shared, Stop};
 
 /// Refusals (4xx and 5xx answers to any command) tolerated before the session is
 /// closed, and after how many each further one is delayed, as Postfix's
@@ -50,7 +50,7 @@ pub struct Session {
     /// The trust found for the client, and the (settings, names) generations it was
     /// found under: a reload or newly resolved names make it stale.
     pub trust: Option<((u64, u64), Option<TrustMatch>)>,
-    stopping: tokio::sync::watch::Receiver<bool>,
+    stopping: tokio::sync::watch::Receiver<Stop>,
 }
 
 impl Session {
@@ -89,7 +89,14 @@ impl Session {
 
     pub async fn read_line(&mut self, limit: usize) -> Result<Line, End> {
         let t = self.command_timeout();
-        self.wire.read_line(limit, t, &mut self.stopping).await
+        // A transaction under way may finish while relayd drains; an idle session ends.
+        let ends_at = match self.mail {
+            Some(_) => Stop::Now,
+            None => Stop::Draining,
+        };
+        self.wire
+            .read_line(limit, t, &mut self.stopping, ends_at)
+            .await
     }
 
     /// Counts one refusal already queued; past the soft limit the session waits before

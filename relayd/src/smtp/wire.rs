@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::conn::Conn;
+use crate::state::Stop;
 
 /// A command line, or the news that it was longer than the limit (its bytes dropped).
 pub enum Line {
@@ -83,13 +84,14 @@ impl Wire {
     }
 
     /// Reads one line of at most `limit` bytes (CRLF or LF stripped). Between commands
-    /// (`stopping` fires and nothing of the line has arrived) the session ends with
-    /// `End::Shutdown`.
+    /// (`stopping` reaches `ends_at` and nothing of the line has arrived) the session
+    /// ends with `End::Shutdown`.
     pub async fn read_line(
         &mut self,
         limit: usize,
         timeout: Duration,
-        stopping: &mut tokio::sync::watch::Receiver<bool>,
+        stopping: &mut tokio::sync::watch::Receiver<Stop>,
+        ends_at: Stop,
     ) -> Result<Line, End> {
         self.flush(false, timeout).await?;
         let io = self.io.as_mut().ok_or(End::Gone)?;
@@ -98,7 +100,7 @@ impl Wire {
         loop {
             let read = tokio::select! {
                 r = tokio::time::timeout(timeout, io.fill_buf()) => r,
-                _ = stopping.wait_for(|s| *s), if line.is_empty() => return Err(End::Shutdown),
+                _ = stopping.wait_for(|s| *s >= ends_at), if line.is_empty() => return Err(End::Shutdown),
             };
             let buf = match read {
                 Err(_) => return Err(End::Timeout),
