@@ -50,7 +50,10 @@ struct Setting {
 fn get(ctx: &Context, names: &[String]) -> anyhow::Result<i32> {
     let wanted: Vec<&KeyDoc> = match names.is_empty() {
         true => KEYS.iter().collect(),
-        false => names.iter().map(|n| doc(n)).collect::<anyhow::Result<_>>()?,
+        false => names
+            .iter()
+            .map(|n| doc(n))
+            .collect::<anyhow::Result<_>>()?,
     };
     let domain = ctx.local().load()?;
     let settings: Vec<Setting> = wanted
@@ -78,7 +81,11 @@ fn get(ctx: &Context, names: &[String]) -> anyhow::Result<i32> {
         let line = match &s.values {
             // A long trusted list is counted, as `relayctl show` does.
             Some(v) if s.key == settings::RELAY_LIST && v.len() > 20 => {
-                format!("{} = ({} entries; relayctl relay list prints them)", s.key, v.len())
+                format!(
+                    "{} = ({} entries; relayctl relay list prints them)",
+                    s.key,
+                    v.len()
+                )
             }
             Some(v) => format!("{} = {}", s.key, v.join(" ")),
             None if s.default.is_empty() => format!("{} = (not set)", s.key),
@@ -107,7 +114,10 @@ fn set(ctx: &Context, name: &str, values: &[String]) -> anyhow::Result<i32> {
 }
 
 fn unset(ctx: &Context, names: &[String]) -> anyhow::Result<i32> {
-    let docs: Vec<&KeyDoc> = names.iter().map(|n| doc(n)).collect::<anyhow::Result<_>>()?;
+    let docs: Vec<&KeyDoc> = names
+        .iter()
+        .map(|n| doc(n))
+        .collect::<anyhow::Result<_>>()?;
     let removed = ctx.write(&ctx.local(), |d| {
         let mut removed = 0;
         for k in &docs {

@@ -81,7 +81,11 @@ impl Listeners {
                 }
                 continue;
             }
-            let passed = self.inherited.lock().ok().and_then(|mut i| i.remove(&l.addr));
+            let passed = self
+                .inherited
+                .lock()
+                .ok()
+                .and_then(|mut i| i.remove(&l.addr));
             let bound = match passed {
                 Some(socket) => TcpListener::from_std(socket),
                 None => bind(l.addr),

@@ -230,7 +230,10 @@ async fn run(
 /// a message being written gets its 250 rather than arriving twice. Past that, every
 /// session gets 421 at its next command. A second signal exits at once; the spool is
 /// consistent either way, since nothing is acknowledged before it is durable.
-async fn shutdown(shared: &Arc<state::Shared>, listeners: &listener::Listeners) -> anyhow::Result<()> {
+async fn shutdown(
+    shared: &Arc<state::Shared>,
+    listeners: &listener::Listeners,
+) -> anyhow::Result<()> {
     use std::sync::atomic::Ordering::SeqCst;
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate())?;

@@ -53,7 +53,8 @@ pub fn plan(run_as: Option<&str>) -> anyhow::Result<Plan> {
 
 /// The password database's entry for `name`.
 fn lookup(name: &str) -> anyhow::Result<Option<Account>> {
-    let c_name = CString::new(name).map_err(|_| anyhow::anyhow!("run_as `{name}`: not a user name"))?;
+    let c_name =
+        CString::new(name).map_err(|_| anyhow::anyhow!("run_as `{name}`: not a user name"))?;
     let mut buf = vec![0u8; 16 * 1024];
     // SAFETY: passwd is plain data, all zeros is a valid (empty) value.
     let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
@@ -70,13 +71,18 @@ fn lookup(name: &str) -> anyhow::Result<Option<Account>> {
         )
     };
     if rc != 0 {
-        anyhow::bail!("looking up run_as user `{name}`: {}", std::io::Error::from_raw_os_error(rc));
+        anyhow::bail!(
+            "looking up run_as user `{name}`: {}",
+            std::io::Error::from_raw_os_error(rc)
+        );
     }
     if found.is_null() {
         return Ok(None);
     }
     // SAFETY: on success pw_name points into `buf`, NUL-terminated.
-    let real = unsafe { CStr::from_ptr(pwd.pw_name) }.to_string_lossy().into_owned();
+    let real = unsafe { CStr::from_ptr(pwd.pw_name) }
+        .to_string_lossy()
+        .into_owned();
     Ok(Some(Account {
         name: real,
         uid: pwd.pw_uid,
@@ -98,7 +104,9 @@ pub fn hand_over(account: &Account, store: &Path, writable: &[&Path]) -> anyhow:
     let mode = (meta.permissions().mode() & 0o7777) | 0o2050;
     std::fs::set_permissions(store, std::fs::Permissions::from_mode(mode))
         .map_err(|e| anyhow::anyhow!("{}: {e}", store.display()))?;
-    for entry in std::fs::read_dir(store).map_err(|e| anyhow::anyhow!("{}: {e}", store.display()))? {
+    for entry in
+        std::fs::read_dir(store).map_err(|e| anyhow::anyhow!("{}: {e}", store.display()))?
+    {
         let entry = entry?;
         let path = entry.path();
         let meta = std::fs::symlink_metadata(&path)?;
@@ -144,13 +152,20 @@ pub fn become_user(account: &Account) -> anyhow::Result<()> {
             anyhow::bail!("setgid {gid}: {}", std::io::Error::last_os_error());
         }
         if libc::setresuid(account.uid, account.uid, account.uid) != 0 {
-            anyhow::bail!("setuid {}: {}", account.uid, std::io::Error::last_os_error());
+            anyhow::bail!(
+                "setuid {}: {}",
+                account.uid,
+                std::io::Error::last_os_error()
+            );
         }
         let (mut r, mut e, mut s) = (0, 0, 0);
         let ids_ok = libc::getresuid(&mut r, &mut e, &mut s) == 0
             && [r, e, s].iter().all(|&id| id == account.uid);
         if !ids_ok || libc::setuid(0) == 0 || libc::seteuid(0) == 0 {
-            anyhow::bail!("root could be regained after becoming {}: refusing to serve", account.name);
+            anyhow::bail!(
+                "root could be regained after becoming {}: refusing to serve",
+                account.name
+            );
         }
     }
     Ok(())
