@@ -17,7 +17,7 @@ BASHDIR = $(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(PREFIX)/share/zsh/site-functions
 FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all install uninstall
+.PHONY: all install uninstall demo
 # Cargo rebuilds only what changed; another BIN is installed as it is.
 all:
 ifeq ($(BIN),target/release)
@@ -61,3 +61,7 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/relayd.socket $(DESTDIR)$(BASHDIR)/relayctl \
 		$(DESTDIR)$(ZSHDIR)/_relayctl $(DESTDIR)$(FISHDIR)/relayctl.fish
 	rm -rf $(DESTDIR)$(SHAREDIR)
+
+# The README's quick start: relayd on a demo store, one message through it, delivered.
+demo: all
+	tests/demo $(BIN)

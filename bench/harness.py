@@ -194,7 +194,8 @@ class Postfix:
                 return p
         return None
 
-    def __init__(self, work, sink_port):
+    def __init__(self, work, sink_port, extra=""):
+        """`extra`: main.cf lines that override the relay's (a test's policy service)."""
         self.dir = work / "pf"
         self.etc = self.dir / "etc"
         self.port = free_port()
@@ -238,7 +239,7 @@ maillog_file = {self.dir}/maillog
 smtpd_client_connection_count_limit = 0
 smtpd_client_connection_rate_limit = 0
 default_process_limit = 250
-""")
+{extra}""")
         subprocess.run(["chown", "-R", "postfix", str(self.dir / "data")], check=True)
         self.start()
 

@@ -29,7 +29,20 @@ pub struct Listeners {
     /// Closed until relayd runs as its `run_as` user: connections wait in the backlog
     /// rather than meet a session run as root.
     gate: tokio::sync::watch::Sender<bool>,
+    /// The services beside SMTP (Postfix's policy delegation, metrics), by name.
+    services: Mutex<HashMap<&'static str, (std::net::SocketAddr, JoinHandle<()>)>>,
 }
+
+/// Connections one side service holds at once (Postfix opens one policy connection
+/// per smtpd process, 100 by default); past it they are closed.
+const MAX_SERVICE_CONNECTIONS: usize = 512;
+
+/// What serves one connection of a side service.
+type Serve = fn(
+    Arc<Shared>,
+    TcpStream,
+    std::net::SocketAddr,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 impl Listeners {
     pub fn new(inherited: Vec<(std::net::SocketAddr, std::net::TcpListener)>) -> Listeners {
@@ -38,6 +51,7 @@ impl Listeners {
             inherited_addrs: inherited.iter().map(|(a, _)| *a).collect(),
             inherited: Mutex::new(inherited.into_iter().collect()),
             gate: tokio::sync::watch::Sender::new(false),
+            services: Mutex::default(),
         }
     }
 
@@ -105,7 +119,54 @@ impl Listeners {
                 }
             }
         }
+        drop(running);
+        let d = &active.daemon;
+        let policy: Serve = |s, c, p| Box::pin(crate::policyd::serve(s, c, p));
+        let metrics: Serve = |s, c, p| Box::pin(crate::metrics::serve(s, c, p));
+        errors.extend(self.sync_service(shared, "postfix-policy", d.policy_listen, policy));
+        errors.extend(self.sync_service(shared, "metrics", d.metrics_listen, metrics));
         errors
+    }
+
+    /// Starts, moves or stops the side service `name` to match its setting.
+    fn sync_service(
+        &self,
+        shared: &Arc<Shared>,
+        name: &'static str,
+        want: Option<std::net::SocketAddr>,
+        serve: Serve,
+    ) -> Option<String> {
+        let Ok(mut services) = self.services.lock() else {
+            return Some("service table poisoned".into());
+        };
+        if services.get(name).map(|(a, _)| *a) == want {
+            return None;
+        }
+        if let Some((addr, task)) = services.remove(name) {
+            task.abort();
+            tracing::info!(addr = %addr, role = name, "stopped listening");
+        }
+        let addr = want?;
+        match bind(addr) {
+            Ok(listener) => {
+                tracing::info!(addr = %addr, role = name, "listening");
+                let gate = self.gate.subscribe();
+                let task = tokio::spawn(service_loop(
+                    Arc::clone(shared),
+                    name,
+                    listener,
+                    gate,
+                    serve,
+                ));
+                services.insert(name, (addr, task));
+                None
+            }
+            Err(e) => {
+                let msg = format!("cannot listen on {addr} ({name}): {e}");
+                tracing::error!("{msg}");
+                Some(msg)
+            }
+        }
     }
 
     pub fn count(&self) -> usize {
@@ -117,6 +178,11 @@ impl Listeners {
         if let Ok(mut running) = self.running.lock() {
             for (_, r) in running.drain() {
                 r.task.abort();
+            }
+        }
+        if let Ok(mut services) = self.services.lock() {
+            for (_, (_, task)) in services.drain() {
+                task.abort();
             }
         }
     }
@@ -160,6 +226,39 @@ async fn accept_loop(
                 return;
             };
             crate::smtp::run(shared, stream, peer, role).await;
+        });
+    }
+}
+
+async fn service_loop(
+    shared: Arc<Shared>,
+    name: &'static str,
+    listener: TcpListener,
+    mut gate: tokio::sync::watch::Receiver<bool>,
+    serve: Serve,
+) {
+    if gate.wait_for(|open| *open).await.is_err() {
+        return;
+    }
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_SERVICE_CONNECTIONS));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, role = name, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Past the limit the connection is closed; Postfix says 451 and retries.
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            tracing::warn!(peer = %peer, role = name, "too many connections");
+            continue;
+        };
+        let work = serve(Arc::clone(&shared), stream, peer);
+        tokio::spawn(async move {
+            work.await;
+            drop(slot);
         });
     }
 }

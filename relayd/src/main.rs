@@ -8,6 +8,8 @@ mod control;
 mod date;
 mod deliver;
 mod listener;
+mod metrics;
+mod policyd;
 mod privileges;
 mod queue;
 mod reload;

@@ -287,8 +287,11 @@ fn record(
             r.serial = s;
         }
         r.error = error;
-        r.applied = applied;
         r.reloads += 1;
+        if !applied {
+            r.failures += 1;
+        }
+        r.applied = applied;
     }
 }
 

@@ -189,6 +189,8 @@ pub struct ReloadStatus {
     /// failed; false when the store failed to load or compile).
     pub applied: bool,
     pub reloads: u64,
+    /// Reloads whose store failed to load or compile (the last good one stayed).
+    pub failures: u64,
 }
 
 /// Counters since start.
@@ -208,6 +210,24 @@ pub struct Stats {
     /// Outbound SMTP deliveries over a new session, and over one kept from before.
     pub sessions_opened: AtomicU64,
     pub sessions_reused: AtomicU64,
+    /// Messages the queue runner has scheduled (waiting for their next attempt).
+    pub queue_waiting: AtomicU64,
+    /// How long each delivery attempt of a message took.
+    pub attempt_seconds: Latency,
+}
+
+/// A histogram of seconds, from 10 ms to 5 minutes.
+pub struct Latency(pub prometheus_client::metrics::histogram::Histogram);
+
+impl Default for Latency {
+    fn default() -> Self {
+        let buckets = [
+            0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+        ];
+        Latency(prometheus_client::metrics::histogram::Histogram::new(
+            buckets,
+        ))
+    }
 }
 
 impl Stats {

@@ -52,7 +52,8 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "relayhost_password", default: "", meaning: "password for the smarthost (never logged)" },
     KeyDoc { dir: RELAYD, key: "dns_servers", default: "", meaning: "resolvers (ADDR:PORT) for MX, A/AAAA and PTR lookups by relayd and relayctl (none: the system's)" },
     KeyDoc { dir: RELAYD, key: "control_socket", default: "STORE/relayd.sock", meaning: "the socket relayctl status talks to" },
-    KeyDoc { dir: RELAYD, key: "policy_listen", default: "", meaning: "address for the Postfix policy-delegation service (none: off)" },
+    KeyDoc { dir: RELAYD, key: "policy_listen", default: "", meaning: "ADDRESS:PORT for Postfix's policy delegation (check_policy_service inet:ADDRESS:PORT), answered by the same live policy as SMTP (none: off)" },
+    KeyDoc { dir: RELAYD, key: "metrics_listen", default: "", meaning: "where Prometheus scrapes GET /metrics: PORT (on 127.0.0.1) or ADDRESS:PORT (none: off)" },
     KeyDoc { dir: RELAYD, key: "max_message_size", default: "10485760", meaning: "largest message accepted, in bytes" },
     KeyDoc { dir: RELAYD, key: "max_recipients", default: "1000", meaning: "recipients per message" },
     KeyDoc { dir: RELAYD, key: "max_connections", default: "100", meaning: "simultaneous SMTP sessions" },
@@ -525,6 +526,10 @@ pub struct DaemonSettings {
     pub lmtp: Option<Lmtp>,
     pub dns_servers: Vec<std::net::SocketAddr>,
     pub control_socket: std::path::PathBuf,
+    /// Where Postfix's policy delegation is served, if anywhere.
+    pub policy_listen: Option<std::net::SocketAddr>,
+    /// Where Prometheus metrics are served, if anywhere.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     pub max_message_size: u64,
     pub max_recipients: usize,
     pub max_connections: usize,
@@ -788,8 +793,26 @@ impl DaemonSettings {
             lmtp: one("lmtp")
                 .map(|v| Lmtp::parse(&v).map_err(|e| bad("lmtp", &v, e)))
                 .transpose()?,
+            metrics_listen: one("metrics_listen")
+                .map(|v| {
+                    let t = v.trim();
+                    // A bare port is loopback: metrics are for the machine's own scraper
+                    // unless an address says otherwise.
+                    t.parse::<u16>()
+                        .map(|p| std::net::SocketAddr::from(([127, 0, 0, 1], p)))
+                        .or_else(|_| t.parse())
+                        .map_err(|_| bad("metrics_listen", &v, "must be PORT or ADDRESS:PORT (9153, 127.0.0.1:9153)".into()))
+                })
+                .transpose()?,
             dns_servers,
             control_socket: path("control_socket", "relayd.sock"),
+            policy_listen: one("policy_listen")
+                .map(|v| {
+                    v.trim()
+                        .parse()
+                        .map_err(|_| bad("policy_listen", &v, "must be ADDRESS:PORT (127.0.0.1:10040)".into()))
+                })
+                .transpose()?,
             max_message_size,
             max_recipients: number("max_recipients", 1000)? as usize,
             max_connections: number("max_connections", 100)? as usize,

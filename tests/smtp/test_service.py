@@ -389,3 +389,18 @@ def test_make_install_lays_out_every_file_and_completions_load(tmp_path):
               "COMP_POINT=12 && _relayctl relayctl con relayctl && echo \"${COMPREPLY[@]}\"")
     b = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
     assert b.returncode == 0 and "complete" in b.stdout and "config" in b.stdout.split("\n")[-2], (b.stdout, b.stderr)
+
+
+def test_readme_quick_start_runs_as_written(tmp_path):
+    readme = (REPO / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "```sh\nmake demo\n```" in quick
+    if not shutil.which("make"):
+        pytest.skip("needs make")
+    # make demo as written, on the binaries under test rather than a release build.
+    env = {**os.environ, "DEMO_STORE": str(tmp_path / "demo-store"), "DEMO_PORT": str(free_port())}
+    p = subprocess.run(["make", "-s", "demo", f"BIN={RELAYD.parent}"], cwd=REPO, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "== delivered:" in p.stdout and "Subject: hello from relayd" in p.stdout, p.stdout
+    assert "serial in force" in p.stdout and "== relayd stopped" in p.stdout, p.stdout

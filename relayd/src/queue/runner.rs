@@ -115,6 +115,7 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
                 );
                 let force = q.forced.remove(&id);
                 tokio::spawn(async move {
+                    let began = Instant::now();
                     let next = super::attempt::run(
                         Arc::clone(&shared),
                         limits,
@@ -125,10 +126,16 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
                     )
                     .await;
                     shared.deliveries.fetch_sub(1, Ordering::SeqCst);
+                    let took = began.elapsed().as_secs_f64();
+                    shared.stats.attempt_seconds.0.observe(took);
                     let _ = done.send((id, next));
                 });
             }
         }
+        shared
+            .stats
+            .queue_waiting
+            .store(q.due.len() as u64, Ordering::Relaxed);
         cache.sweep();
         // Due times are whole seconds: look again every second (and at every event;
         // settings such as `delivery` may change meanwhile).
