@@ -16,6 +16,7 @@ mod reload;
 mod service;
 mod smtp;
 mod state;
+mod stats;
 mod tls;
 mod watch;
 

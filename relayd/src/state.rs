@@ -5,7 +5,7 @@
 //! name entries resolve to (`Names`) are swapped on their own, after the list: a reload
 //! never waits on DNS (ARCHITECTURE.md "Reloads").
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -21,6 +21,8 @@ use shared::settings::{DaemonSettings, RelaySettings, APPLE_MAIL_SERVER, RELAY_L
 use shared::store::{Change, DirId, Domain, Store, Version};
 use shared::trust::ResolvedNames;
 use shared::users::Users;
+
+pub use crate::stats::Stats;
 use tokio_rustls::rustls;
 
 /// One compiled snapshot of the store.
@@ -191,51 +193,6 @@ pub struct ReloadStatus {
     pub reloads: u64,
     /// Reloads whose store failed to load or compile (the last good one stayed).
     pub failures: u64,
-}
-
-/// Counters since start.
-#[derive(Default)]
-pub struct Stats {
-    pub sessions: AtomicU64,
-    pub accepted_local: AtomicU64,
-    pub relayed: AtomicU64,
-    pub messages: AtomicU64,
-    pub refused: Mutex<BTreeMap<String, u64>>,
-    /// Delivery attempts' outcomes, per recipient.
-    pub delivered: AtomicU64,
-    pub deferred: AtomicU64,
-    pub bounced: AtomicU64,
-    pub bounces_sent: AtomicU64,
-    pub delay_warnings: AtomicU64,
-    /// Outbound SMTP deliveries over a new session, and over one kept from before.
-    pub sessions_opened: AtomicU64,
-    pub sessions_reused: AtomicU64,
-    /// Messages the queue runner has scheduled (waiting for their next attempt).
-    pub queue_waiting: AtomicU64,
-    /// How long each delivery attempt of a message took.
-    pub attempt_seconds: Latency,
-}
-
-/// A histogram of seconds, from 10 ms to 5 minutes.
-pub struct Latency(pub prometheus_client::metrics::histogram::Histogram);
-
-impl Default for Latency {
-    fn default() -> Self {
-        let buckets = [
-            0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
-        ];
-        Latency(prometheus_client::metrics::histogram::Histogram::new(
-            buckets,
-        ))
-    }
-}
-
-impl Stats {
-    pub fn refuse(&self, reason: &str) {
-        if let Ok(mut m) = self.refused.lock() {
-            *m.entry(reason.to_string()).or_default() += 1;
-        }
-    }
 }
 
 /// What the queue runner is told: a message was queued, or the administrator asks for
