@@ -66,6 +66,20 @@ fn the_promises_are_documented() {
 }
 
 #[test]
+fn every_daemon_key_and_log_line_is_named() {
+    let page = page();
+    for k in shared::settings::KEYS
+        .iter()
+        .filter(|k| k.dir == shared::settings::RELAYD)
+    {
+        assert!(page.contains(k.key), "relayd(8) SETTINGS does not name {}", k.key);
+    }
+    for line in ["rcpt", "queued", "delivery", "reloaded", "reload failed", "relayd ready", "stopped"] {
+        assert!(page.contains(&format!(".B {line}")) || page.contains(&format!("\"{line}")), "relayd(8) LOG LINES lacks {line}");
+    }
+}
+
+#[test]
 fn service_files_run_relayd() {
     let dir = env!("CARGO_MANIFEST_DIR");
     let unit = std::fs::read_to_string(format!("{dir}/relayd.service")).unwrap();
