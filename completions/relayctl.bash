@@ -2154,7 +2154,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__relay__subcmd__check)
-            opts="-h --user --rcpt --role --store --parent-store --json --force --wait --wait-timeout --help"
+            opts="-h --user --rcpt --from --role --store --parent-store --json --force --wait --wait-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2165,6 +2165,10 @@ _relayctl() {
                     return 0
                     ;;
                 --rcpt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

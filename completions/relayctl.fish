@@ -242,6 +242,7 @@ complete -c relayctl -n "__fish_relayctl_using_subcommand relay; and __fish_seen
 complete -c relayctl -n "__fish_relayctl_using_subcommand relay; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
 complete -c relayctl -n "__fish_relayctl_using_subcommand relay; and __fish_seen_subcommand_from check" -l user -d 'Check as a client that authenticated as NAME' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand relay; and __fish_seen_subcommand_from check" -l rcpt -d 'The recipient (default: one at a remote domain)' -r
+complete -c relayctl -n "__fish_relayctl_using_subcommand relay; and __fish_seen_subcommand_from check" -l from -d 'The envelope sender, for the outbound path\'s sender rewrite' -r
 complete -c relayctl -n "__fish_relayctl_using_subcommand relay; and __fish_seen_subcommand_from check" -l role -d 'The role of the listener the client connects to, as in `listen`' -r -f -a "smtp\t''
 submission\t''
 smtps\t''"

@@ -386,6 +386,9 @@ pub enum RelayCommand {
         /// The recipient (default: one at a remote domain)
         #[arg(long, value_name = "ADDR")]
         rcpt: Option<String>,
+        /// The envelope sender, for the outbound path's sender rewrite
+        #[arg(long, value_name = "ADDR")]
+        from: Option<String>,
         /// The role of the listener the client connects to, as in `listen`
         #[arg(long, value_enum, default_value_t = ListenerRole::Smtp)]
         role: ListenerRole,

@@ -51,8 +51,16 @@ pub fn run(ctx: &Context, cmd: &RelayCommand) -> anyhow::Result<i32> {
             addr,
             user,
             rcpt,
+            from,
             role,
-        } => check(ctx, *addr, user.as_deref(), rcpt.as_deref(), (*role).into()),
+        } => check(
+            ctx,
+            *addr,
+            user.as_deref(),
+            rcpt.as_deref(),
+            from.as_deref(),
+            (*role).into(),
+        ),
     }
 }
 
@@ -505,6 +513,8 @@ struct CheckReport<'a> {
     rule: &'static str,
     reply: &'a str,
     reason: &'a str,
+    /// How an accepted remote recipient's mail leaves (absent for local or refused).
+    outbound: Option<shared::outbound::Outbound>,
     notes: Vec<String>,
 }
 
@@ -516,6 +526,7 @@ fn check(
     addr: std::net::IpAddr,
     user: Option<&str>,
     rcpt: Option<&str>,
+    from: Option<&str>,
     role: shared::settings::Role,
 ) -> anyhow::Result<i32> {
     let domain = ctx.local().load()?;
@@ -587,6 +598,18 @@ fn check(
         policy::RecipientClass::Invalid { reason } => format!("invalid: {reason}"),
     };
     let trusted_by = trust.as_ref().map(|t| t.entry.as_str());
+    let outbound = match (&d.recipient, d.accept) {
+        (policy::RecipientClass::Remote { domain: to }, true) => {
+            match shared::settings::DaemonSettings::from_domain(&domain, &ctx.cli.store) {
+                Ok(daemon) => Some(shared::outbound::describe(&daemon, to, from)),
+                Err(e) => {
+                    notes.push(format!("the outbound path is unknown: {e}"));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     if ctx.json() {
         output::json(&CheckReport {
             client: addr.to_string(),
@@ -601,6 +624,7 @@ fn check(
             rule: d.rule,
             reply: &d.reply,
             reason: &d.reason,
+            outbound,
             notes,
         })?;
     } else {
@@ -615,6 +639,12 @@ fn check(
             d.reply,
             d.reason
         );
+        if let Some(o) = &outbound {
+            out.push_str(&format!(
+                "next hop:  {}\ntls:       {}\nauth:      {}\nsender:    {}\nsignature: {}\n",
+                o.next_hop, o.tls, o.auth, o.sender, o.signature
+            ));
+        }
         for n in &notes {
             out.push_str(&format!("note:      {n}\n"));
         }

@@ -72,10 +72,25 @@ fn every_daemon_key_and_log_line_is_named() {
         .iter()
         .filter(|k| k.dir == shared::settings::RELAYD)
     {
-        assert!(page.contains(k.key), "relayd(8) SETTINGS does not name {}", k.key);
+        assert!(
+            page.contains(k.key),
+            "relayd(8) SETTINGS does not name {}",
+            k.key
+        );
     }
-    for line in ["rcpt", "queued", "delivery", "reloaded", "reload failed", "relayd ready", "stopped"] {
-        assert!(page.contains(&format!(".B {line}")) || page.contains(&format!("\"{line}")), "relayd(8) LOG LINES lacks {line}");
+    for line in [
+        "rcpt",
+        "queued",
+        "delivery",
+        "reloaded",
+        "reload failed",
+        "relayd ready",
+        "stopped",
+    ] {
+        assert!(
+            page.contains(&format!(".B {line}")) || page.contains(&format!("\"{line}")),
+            "relayd(8) LOG LINES lacks {line}"
+        );
     }
 }
 

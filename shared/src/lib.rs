@@ -10,6 +10,7 @@
 pub mod decision;
 pub mod dns;
 pub mod hostlist;
+pub mod outbound;
 pub mod policy;
 pub mod queue_state;
 pub mod settings;

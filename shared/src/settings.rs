@@ -50,6 +50,13 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "relayhost_ca", default: "", meaning: "PEM file of the certificate authorities trusted for the relayhost (none: the system's roots)" },
     KeyDoc { dir: RELAYD, key: "relayhost_user", default: "", meaning: "user name for the smarthost" },
     KeyDoc { dir: RELAYD, key: "relayhost_password", default: "", meaning: "password for the smarthost (never logged)" },
+    KeyDoc { dir: RELAYD, key: "relayhost_auth", default: "password", meaning: "how relayd logs in to the relayhost as relayhost_user: password (relayhost_password, by PLAIN or LOGIN), xoauth2 or oauthbearer (an OAuth2 access token from oauth_token_url, for Microsoft 365 and Google Workspace)" },
+    KeyDoc { dir: RELAYD, key: "sender_rewrite", default: "", meaning: "the sender of mail leaving through the relayhost: an address for every sender, and/or entries OLD -> NEW; the envelope sender and From: become it, the original goes to Reply-To (unless there is one) and X-Original-From (none: unchanged)" },
+    KeyDoc { dir: RELAYD, key: "oauth_token_url", default: "", meaning: "the OAuth2 token endpoint (https://login.microsoftonline.com/TENANT/oauth2/v2.0/token, https://oauth2.googleapis.com/token)" },
+    KeyDoc { dir: RELAYD, key: "oauth_client_id", default: "", meaning: "the application (client) id registered with the provider" },
+    KeyDoc { dir: RELAYD, key: "oauth_client_secret", default: "", meaning: "the application's secret (never logged or shown); with no oauth_refresh_token, tokens come by the client-credentials grant" },
+    KeyDoc { dir: RELAYD, key: "oauth_refresh_token", default: "", meaning: "a refresh token for relayhost_user's mailbox (never logged or shown): tokens come by the refresh-token grant, and a rotated one is written back here" },
+    KeyDoc { dir: RELAYD, key: "oauth_scope", default: "", meaning: "scopes asked for (https://outlook.office365.com/.default, https://mail.google.com/)" },
     KeyDoc { dir: RELAYD, key: "dns_servers", default: "", meaning: "resolvers (ADDR:PORT) for MX, A/AAAA and PTR lookups by relayd and relayctl (none: the system's)" },
     KeyDoc { dir: RELAYD, key: "control_socket", default: "STORE/relayd.sock", meaning: "the socket relayctl status talks to" },
     KeyDoc { dir: RELAYD, key: "policy_listen", default: "", meaning: "ADDRESS:PORT for Postfix's policy delegation (check_policy_service inet:ADDRESS:PORT), answered by the same live policy as SMTP (none: off)" },
@@ -543,6 +550,10 @@ pub struct DaemonSettings {
     pub relayhost_ca: Option<std::path::PathBuf>,
     pub relayhost_user: Option<String>,
     pub relayhost_password: Option<Secret>,
+    /// OAuth2 for the relayhost's login, when `relayhost_auth` asks for it.
+    pub relayhost_oauth: Option<OAuth>,
+    /// The sender mail leaving through the relayhost gets.
+    pub sender_rewrite: SenderRewrite,
     /// Seconds.
     pub queue_lifetime: u64,
     /// Seconds in the queue after which the sender is told of the delay (0: never).
@@ -562,6 +573,69 @@ pub struct DaemonSettings {
 /// A setting's secret value: never printed by `Debug` (settings are logged).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(pub String);
+
+/// `sender_rewrite`: per-sender entries (lowercased old address to new), and the
+/// address for every other sender.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SenderRewrite {
+    pub table: Vec<(String, String)>,
+    pub default: Option<String>,
+}
+
+impl SenderRewrite {
+    /// The sender `from` (an address without angle brackets) becomes; `None`: as it is.
+    /// The null sender stays null: a bounce must not be answered.
+    pub fn rewrite(&self, from: &str) -> Option<&str> {
+        if from.is_empty() {
+            return None;
+        }
+        let from = from.to_ascii_lowercase();
+        self.table
+            .iter()
+            .find(|(old, _)| *old == from)
+            .map(|(_, new)| new.as_str())
+            .or(self.default.as_deref())
+    }
+
+    fn parse(values: &[String]) -> Result<SenderRewrite, String> {
+        // An address a header can carry as it is: one @, no spaces, brackets or quotes.
+        let address = |a: &str| -> Result<String, String> {
+            let ok = a.matches('@').count() == 1
+                && !a.starts_with('@')
+                && !a.ends_with('@')
+                && a.chars()
+                    .all(|c| c.is_ascii_graphic() && !"<>()[]\\,;:\"".contains(c));
+            ok.then(|| a.to_string())
+                .ok_or_else(|| format!("`{a}` is not a plain address (local@domain)"))
+        };
+        let mut out = SenderRewrite::default();
+        for v in values {
+            match v.split_once("->") {
+                Some((old, new)) => out.table.push((
+                    address(old.trim())?.to_ascii_lowercase(),
+                    address(new.trim())?,
+                )),
+                None if out.default.is_some() => {
+                    return Err("more than one address for every sender".into())
+                }
+                None => out.default = Some(address(v.trim())?),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Where relayd gets access tokens for the relayhost, and how it presents them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuth {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+    pub scopes: Vec<String>,
+    /// OAUTHBEARER (RFC 7628) rather than XOAUTH2.
+    pub bearer: bool,
+}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -832,6 +906,45 @@ impl DaemonSettings {
             relayhost_ca: one("relayhost_ca").map(Into::into),
             relayhost_user: one("relayhost_user"),
             relayhost_password: one("relayhost_password").map(Secret),
+            sender_rewrite: match values("sender_rewrite") {
+                None => SenderRewrite::default(),
+                Some(v) => SenderRewrite::parse(v).map_err(|e| bad("sender_rewrite", &v.join(" "), e))?,
+            },
+            relayhost_oauth: {
+                let bearer = match one("relayhost_auth").as_deref().map(str::trim) {
+                    None | Some("password") => None,
+                    Some("xoauth2") => Some(false),
+                    Some("oauthbearer") => Some(true),
+                    Some(v) => return Err(bad("relayhost_auth", v, "must be password, xoauth2 or oauthbearer".into())),
+                };
+                match bearer {
+                    None => None,
+                    Some(bearer) => {
+                        let need = |key: &'static str| {
+                            one(key).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                                bad("relayhost_auth", if bearer { "oauthbearer" } else { "xoauth2" }, format!("needs {key}"))
+                            })
+                        };
+                        need("relayhost_user")?;
+                        let token_url = need("oauth_token_url")?;
+                        if !(token_url.starts_with("https://") || token_url.starts_with("http://")) {
+                            return Err(bad("oauth_token_url", &token_url, "must be an http:// or https:// URL".into()));
+                        }
+                        let oauth = OAuth {
+                            token_url,
+                            client_id: need("oauth_client_id")?,
+                            client_secret: one("oauth_client_secret").filter(|s| !s.is_empty()).map(Secret),
+                            refresh_token: one("oauth_refresh_token").filter(|s| !s.is_empty()).map(Secret),
+                            scopes: values("oauth_scope").map(|v| v.iter().flat_map(|s| s.split_whitespace()).map(str::to_string).collect()).unwrap_or_default(),
+                            bearer,
+                        };
+                        if oauth.client_secret.is_none() && oauth.refresh_token.is_none() {
+                            return Err(bad("relayhost_auth", if bearer { "oauthbearer" } else { "xoauth2" }, "needs oauth_client_secret or oauth_refresh_token".into()));
+                        }
+                        Some(oauth)
+                    }
+                }
+            },
             queue_lifetime: match one("queue_lifetime") {
                 None => 5 * 86_400,
                 Some(v) => crate::queue_state::parse_duration(&v)

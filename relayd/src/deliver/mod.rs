@@ -7,6 +7,8 @@
 pub mod cache;
 pub mod lmtp;
 pub mod maildir;
+pub mod oauth;
+pub mod rewrite;
 pub mod route;
 pub mod smtp;
 pub mod tls;

@@ -29,11 +29,48 @@ pub struct Envelope<'a> {
 
 pub struct Settings<'a> {
     pub timeout: Duration,
-    pub credentials: Option<(&'a str, &'a str)>,
+    pub credentials: Option<Login<'a>>,
     pub ca: Option<&'a std::path::Path>,
     /// Idle sessions, and how many to keep per hop.
     pub cache: &'a Cache,
     pub keep: usize,
+}
+
+/// How relayd logs in to the relayhost as `user`.
+#[derive(Clone, Copy)]
+pub struct Login<'a> {
+    pub user: &'a str,
+    pub secret: Secret<'a>,
+}
+
+#[derive(Clone, Copy)]
+pub enum Secret<'a> {
+    Password(&'a str),
+    XOAuth2(&'a str),
+    OAuthBearer(&'a str),
+}
+
+impl Login<'_> {
+    fn credentials(&self) -> Credentials<String> {
+        let user = self.user.to_string();
+        match self.secret {
+            Secret::Password(p) => Credentials::new(user, p.to_string()),
+            Secret::XOAuth2(t) => Credentials::new_xoauth2(user, t.to_string()),
+            // RFC 7628's initial response, which mail-send sends as given.
+            Secret::OAuthBearer(t) => Credentials::OAuthBearer {
+                token: format!("n,a={user},\x01auth=Bearer {t}\x01\x01"),
+            },
+        }
+    }
+}
+
+/// The suffix of a deferral for a refused login (so a caller can tell it from the
+/// relayhost's other answers and, for a token, fetch a new one).
+pub const LOGIN_REFUSED: &str = "(AUTH to the relayhost as ";
+
+/// Whether this outcome is the relayhost refusing the login (535).
+pub fn login_refused(o: &Outcome) -> bool {
+    matches!(o, Outcome::Deferred(t) if t.starts_with("535") && t.contains(LOGIN_REFUSED))
 }
 
 /// A reply's text after its code: enhanced status (when the server sent one) and text.
@@ -75,7 +112,7 @@ pub struct Delivery {
 
 /// Sessions are shared only between deliveries that would open the same one.
 fn cache_key(hop: &Hop, s: &Settings<'_>) -> String {
-    let user = s.credentials.map_or("", |(u, _)| u);
+    let user = s.credentials.map_or("", |l| l.user);
     format!("{} tls={} user={user}", hop.name, hop.tls.as_str())
 }
 
@@ -187,13 +224,13 @@ async fn open(
         .await
         .map_err(|e| at(format!("TLS: {}", describe(&e).1)))?;
     let ehlo = tls.ehlo(env.helo).await.map_err(|e| at(describe(&e).1))?;
-    if let (Some((u, p)), true) = (s.credentials, hop.relayhost) {
-        let creds = Credentials::new(u.to_string(), p.to_string());
-        if let Err(e) = tls.authenticate(&creds, &ehlo).await {
+    if let (Some(login), true) = (s.credentials, hop.relayhost) {
+        if let Err(e) = tls.authenticate(login.credentials(), &ehlo).await {
             // A refused login is the administrator's to fix, not the sender's: retry.
             let (code, text) = describe(&e);
             return Err(Outcome::Deferred(format!(
-                "{code} {text} (AUTH to the relayhost as {u})"
+                "{code} {text} {LOGIN_REFUSED}{})",
+                login.user
             )));
         }
     }

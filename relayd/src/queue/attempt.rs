@@ -14,6 +14,7 @@ use shared::spool::{Envelope, Spool};
 use super::bounce;
 use super::limits::Limits;
 use crate::deliver::cache::Cache;
+use crate::deliver::oauth::Tokens;
 use crate::deliver::route::{self, Route};
 use crate::deliver::{lmtp, maildir, smtp, Outcome};
 use crate::state::Shared;
@@ -34,6 +35,7 @@ pub async fn run(
     shared: Arc<Shared>,
     limits: Arc<Limits>,
     cache: Arc<Cache>,
+    tokens: Arc<Tokens>,
     spool_dir: PathBuf,
     id: String,
     force: bool,
@@ -116,24 +118,11 @@ pub async fn run(
                 match route::resolve(daemon, dns.as_deref(), &domain).await {
                     Err(o) => (hop_key.clone(), vec![o; idx.len()]),
                     Ok(hop) => {
-                        let creds = match (&daemon.relayhost_user, &daemon.relayhost_password) {
-                            (Some(u), Some(p)) => Some((u.as_str(), p.0.as_str())),
-                            _ => None,
-                        };
-                        let s = smtp::Settings {
-                            timeout,
-                            credentials: creds,
-                            ca: daemon.relayhost_ca.as_deref(),
-                            cache: &cache,
-                            keep: daemon.max_deliveries_per_destination,
-                        };
-                        let done = smtp::deliver(&hop, &envelope, &s).await;
-                        shared.count(if done.reused {
-                            &shared.stats.sessions_reused
-                        } else {
-                            &shared.stats.sessions_opened
-                        });
-                        (hop.name.clone(), done.outcomes)
+                        let outcomes = super::hop::deliver(
+                            &shared, daemon, &hop, &envelope, &cache, &tokens, timeout,
+                        )
+                        .await;
+                        (hop.name.clone(), outcomes)
                     }
                 }
             }

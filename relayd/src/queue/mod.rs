@@ -4,6 +4,7 @@
 
 mod attempt;
 mod bounce;
+mod hop;
 mod limits;
 mod runner;
 mod scan;

@@ -16,6 +16,7 @@ use super::limits::Limits;
 use super::scan::{adopt_old, scan};
 use super::schedule::Schedule;
 use crate::deliver::cache::Cache;
+use crate::deliver::oauth::Tokens;
 use crate::state::{Shared, Stop, Wake};
 
 /// What the loop knows of the queue.
@@ -62,6 +63,7 @@ async fn rescan(spool: PathBuf, old: Vec<PathBuf>) -> Schedule {
 pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
     let limits = Arc::new(Limits::default());
     let cache = Arc::new(Cache::default());
+    let tokens = Arc::new(Tokens::default());
     let spool: PathBuf = shared.current().daemon.spool_dir.clone();
     let mut q = Queue {
         due: rescan(spool.clone(), Vec::new()).await,
@@ -106,10 +108,11 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
                 };
                 q.in_flight.insert(id.clone());
                 shared.deliveries.fetch_add(1, Ordering::SeqCst);
-                let (shared, limits, cache, dir, done) = (
+                let (shared, limits, cache, tokens, dir, done) = (
                     Arc::clone(&shared),
                     Arc::clone(&limits),
                     Arc::clone(&cache),
+                    Arc::clone(&tokens),
                     q.spool.clone(),
                     done_tx.clone(),
                 );
@@ -120,6 +123,7 @@ pub async fn run(shared: Arc<Shared>, mut wake: mpsc::UnboundedReceiver<Wake>) {
                         Arc::clone(&shared),
                         limits,
                         cache,
+                        tokens,
                         dir,
                         id.clone(),
                         force,
