@@ -40,6 +40,9 @@ _relayctl() {
             relayctl,destroyval)
                 cmd="relayctl__subcmd__destroyval"
                 ;;
+            relayctl,dkim)
+                cmd="relayctl__subcmd__dkim"
+                ;;
             relayctl,domainname)
                 cmd="relayctl__subcmd__domainname"
                 ;;
@@ -130,6 +133,30 @@ _relayctl() {
             relayctl__subcmd__config__subcmd__help,unset)
                 cmd="relayctl__subcmd__config__subcmd__help__subcmd__unset"
                 ;;
+            relayctl__subcmd__dkim,disable)
+                cmd="relayctl__subcmd__dkim__subcmd__disable"
+                ;;
+            relayctl__subcmd__dkim,enable)
+                cmd="relayctl__subcmd__dkim__subcmd__enable"
+                ;;
+            relayctl__subcmd__dkim,help)
+                cmd="relayctl__subcmd__dkim__subcmd__help"
+                ;;
+            relayctl__subcmd__dkim,keygen)
+                cmd="relayctl__subcmd__dkim__subcmd__keygen"
+                ;;
+            relayctl__subcmd__dkim__subcmd__help,disable)
+                cmd="relayctl__subcmd__dkim__subcmd__help__subcmd__disable"
+                ;;
+            relayctl__subcmd__dkim__subcmd__help,enable)
+                cmd="relayctl__subcmd__dkim__subcmd__help__subcmd__enable"
+                ;;
+            relayctl__subcmd__dkim__subcmd__help,help)
+                cmd="relayctl__subcmd__dkim__subcmd__help__subcmd__help"
+                ;;
+            relayctl__subcmd__dkim__subcmd__help,keygen)
+                cmd="relayctl__subcmd__dkim__subcmd__help__subcmd__keygen"
+                ;;
             relayctl__subcmd__help,appendprop)
                 cmd="relayctl__subcmd__help__subcmd__appendprop"
                 ;;
@@ -153,6 +180,9 @@ _relayctl() {
                 ;;
             relayctl__subcmd__help,destroyval)
                 cmd="relayctl__subcmd__help__subcmd__destroyval"
+                ;;
+            relayctl__subcmd__help,dkim)
+                cmd="relayctl__subcmd__help__subcmd__dkim"
                 ;;
             relayctl__subcmd__help,domainname)
                 cmd="relayctl__subcmd__help__subcmd__domainname"
@@ -216,6 +246,15 @@ _relayctl() {
                 ;;
             relayctl__subcmd__help__subcmd__config,unset)
                 cmd="relayctl__subcmd__help__subcmd__config__subcmd__unset"
+                ;;
+            relayctl__subcmd__help__subcmd__dkim,disable)
+                cmd="relayctl__subcmd__help__subcmd__dkim__subcmd__disable"
+                ;;
+            relayctl__subcmd__help__subcmd__dkim,enable)
+                cmd="relayctl__subcmd__help__subcmd__dkim__subcmd__enable"
+                ;;
+            relayctl__subcmd__help__subcmd__dkim,keygen)
+                cmd="relayctl__subcmd__help__subcmd__dkim__subcmd__keygen"
                 ;;
             relayctl__subcmd__help__subcmd__queue,delete)
                 cmd="relayctl__subcmd__help__subcmd__queue__subcmd__delete"
@@ -404,7 +443,7 @@ _relayctl() {
 
     case "${cmd}" in
         relayctl)
-            opts="-h -V --store --parent-store --json --force --wait --wait-timeout --help --version create destroy createprop appendprop mergeprop insertval destroyprop destroyval renameprop read list readprop readval domainname nidump niload relay auth user show config status queue help"
+            opts="-h -V --store --parent-store --json --force --wait --wait-timeout --help --version create destroy createprop appendprop mergeprop insertval destroyprop destroyval renameprop read list readprop readval domainname nidump niload relay auth user show config dkim status queue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -893,6 +932,212 @@ _relayctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        relayctl__subcmd__dkim)
+            opts="-h --store --parent-store --json --force --wait --wait-timeout --help keygen enable disable help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parent-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__dkim__subcmd__disable)
+            opts="-h --store --parent-store --json --force --wait --wait-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parent-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__dkim__subcmd__enable)
+            opts="-h --domain --selector --key --store --parent-store --json --force --wait --wait-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parent-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__dkim__subcmd__help)
+            opts="keygen enable disable help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__dkim__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__dkim__subcmd__help__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__dkim__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__dkim__subcmd__help__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__dkim__subcmd__keygen)
+            opts="-h --domain --selector --algorithm --bits --out --store --parent-store --json --force --wait --wait-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --algorithm)
+                    COMPREPLY=($(compgen -W "rsa ed25519" -- "${cur}"))
+                    return 0
+                    ;;
+                --bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parent-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         relayctl__subcmd__domainname)
             opts="-h --store --parent-store --json --force --wait --wait-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -920,7 +1165,7 @@ _relayctl() {
             return 0
             ;;
         relayctl__subcmd__help)
-            opts="create destroy createprop appendprop mergeprop insertval destroyprop destroyval renameprop read list readprop readval domainname nidump niload relay auth user show config status queue help"
+            opts="create destroy createprop appendprop mergeprop insertval destroyprop destroyval renameprop read list readprop readval domainname nidump niload relay auth user show config dkim status queue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1104,6 +1349,62 @@ _relayctl() {
         relayctl__subcmd__help__subcmd__destroyval)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__help__subcmd__dkim)
+            opts="keygen enable disable"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__help__subcmd__dkim__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__help__subcmd__dkim__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        relayctl__subcmd__help__subcmd__dkim__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -141,6 +141,9 @@ pub enum Command {
     /// Read and write settings by key, without NetInfo paths (like postconf)
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// DKIM keys for signing mail relayed to MX hosts
+    #[command(subcommand)]
+    Dkim(DkimCommand),
     /// What the running relayd enforces: serial, counts, last reload, sessions, counters
     Status,
     /// The messages relayd has accepted and not yet delivered
@@ -170,6 +173,50 @@ pub enum ConfigCommand {
         #[arg(required = true)]
         keys: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DkimCommand {
+    /// Write a new private key and print the DNS TXT record to publish (signing is
+    /// turned on afterwards, with the config commands it prints)
+    Keygen {
+        /// The signing domain (d=)
+        #[arg(long)]
+        domain: String,
+        /// The selector (s=): the record goes at SELECTOR._domainkey.DOMAIN
+        #[arg(long)]
+        selector: String,
+        /// rsa (rsa-sha256, the one every verifier knows) or ed25519 (ed25519-sha256)
+        #[arg(long, value_enum, default_value_t = DkimAlgorithm::Rsa)]
+        algorithm: DkimAlgorithm,
+        /// RSA key size
+        #[arg(long, default_value_t = 2048)]
+        bits: usize,
+        /// Where to write the key (default: STORE/dkim-SELECTOR.key)
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Sign mail to MX hosts with this key from now on (dkim_domain, dkim_selector and
+    /// dkim_key in one write, after checking the key loads)
+    Enable {
+        /// The signing domain (d=)
+        #[arg(long)]
+        domain: String,
+        /// The selector (s=)
+        #[arg(long)]
+        selector: String,
+        /// The PEM private key
+        #[arg(long, value_name = "PATH")]
+        key: PathBuf,
+    },
+    /// Stop signing (removes the three keys)
+    Disable,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DkimAlgorithm {
+    Rsa,
+    Ed25519,
 }
 
 #[derive(Debug, Subcommand)]

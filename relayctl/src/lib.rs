@@ -4,6 +4,7 @@
 pub mod cli;
 mod config;
 mod daemon;
+mod dkim;
 mod names;
 mod niutil;
 mod output;
@@ -70,6 +71,7 @@ fn is_write(command: &Command) -> bool {
         },
         Command::User(u) => !matches!(u, U::List),
         Command::Config(c) => !matches!(c, cli::ConfigCommand::Get { .. }),
+        Command::Dkim(c) => !matches!(c, cli::DkimCommand::Keygen { .. }),
         _ => false,
     }
 }
@@ -83,6 +85,7 @@ fn run_command(ctx: &Context) -> anyhow::Result<i32> {
         Command::User(c) => users::run(ctx, c),
         Command::Show => show::run(ctx),
         Command::Config(c) => config::run(ctx, c),
+        Command::Dkim(c) => dkim::run(ctx, c),
         Command::Status => daemon::status(ctx),
         Command::Queue(cli::QueueCommand::List) => daemon::queue_list(ctx),
         Command::Queue(cli::QueueCommand::Show { id }) => daemon::queue_show(ctx, id),

@@ -39,6 +39,8 @@ pub struct Active {
     pub rejected: Vec<Rejected>,
     pub users: Users,
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The DKIM key for mail to MX hosts; a key that cannot be read fails the reload.
+    pub dkim: Option<Arc<shared::dkim::Dkim>>,
     /// Why these settings make an open relay, if they do (warned at every reload).
     pub open_relay: Option<String>,
     /// A sorted digest of each list entry: what the next reload compares against to log
@@ -81,6 +83,10 @@ impl Active {
                 None
             }
         };
+        let dkim = match &daemon.dkim {
+            Some((d, s, key)) => Some(Arc::new(shared::dkim::Dkim::load(d, s, key)?)),
+            None => None,
+        };
         let open_relay = open_relay(&relay, &compiled.list);
         let relay_list_dir = domain
             .lookup(APPLE_MAIL_SERVER)
@@ -97,6 +103,7 @@ impl Active {
             rejected: compiled.rejected,
             users: Users::from_domain(domain),
             tls,
+            dkim,
             open_relay,
             entry_digests,
             relay_list_dir,
@@ -147,6 +154,7 @@ impl Active {
             rejected: compiled.rejected,
             users: self.users.clone(),
             tls: self.tls.clone(),
+            dkim: self.dkim.clone(),
             entry_digests: digests,
             relay_list_dir: self.relay_list_dir,
         };

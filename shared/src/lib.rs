@@ -8,6 +8,7 @@
 //! only when a list has name entries.
 
 pub mod decision;
+pub mod dkim;
 pub mod dns;
 pub mod hostlist;
 pub mod outbound;

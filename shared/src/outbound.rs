@@ -33,12 +33,24 @@ fn tls(policy: TlsPolicy, ca: bool) -> String {
 /// The path of mail from `sender` (`None`: any sender) to a recipient at `domain`.
 pub fn describe(d: &DaemonSettings, domain: &str, sender: Option<&str>) -> Outbound {
     let Some(relayhost) = &d.relayhost else {
+        let signature = match (&d.dkim, sender.and_then(|s| s.rsplit_once('@'))) {
+            (None, _) => "none".into(),
+            (Some((dom, sel, _)), Some((_, at))) if crate::dkim::covers(dom, at) => {
+                format!("DKIM d={dom} s={sel} (for a From: at {dom})")
+            }
+            (Some((dom, _, _)), Some((_, at))) => {
+                format!("none: only mail from {dom} or below is signed, not from {at}")
+            }
+            (Some((dom, sel, _)), None) => {
+                format!("DKIM d={dom} s={sel} when From: is at {dom} or below")
+            }
+        };
         return Outbound {
             next_hop: format!("MX of {domain} (its A/AAAA when it has none)"),
             tls: tls(TlsPolicy::May, false),
             auth: "none".into(),
             sender: "unchanged (sender_rewrite applies to the relayhost only)".into(),
-            signature: "none".into(),
+            signature,
         };
     };
     let auth = match (&d.relayhost_user, &d.relayhost_oauth, &d.relayhost_password) {
@@ -80,6 +92,6 @@ pub fn describe(d: &DaemonSettings, domain: &str, sender: Option<&str>) -> Outbo
         tls: tls(d.relayhost_tls, d.relayhost_ca.is_some()),
         auth,
         sender,
-        signature: "none".into(),
+        signature: "none (mail through the relayhost is signed there, if at all)".into(),
     }
 }

@@ -52,6 +52,9 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc { dir: RELAYD, key: "relayhost_password", default: "", meaning: "password for the smarthost (never logged)" },
     KeyDoc { dir: RELAYD, key: "relayhost_auth", default: "password", meaning: "how relayd logs in to the relayhost as relayhost_user: password (relayhost_password, by PLAIN or LOGIN), xoauth2 or oauthbearer (an OAuth2 access token from oauth_token_url, for Microsoft 365 and Google Workspace)" },
     KeyDoc { dir: RELAYD, key: "sender_rewrite", default: "", meaning: "the sender of mail leaving through the relayhost: an address for every sender, and/or entries OLD -> NEW; the envelope sender and From: become it, the original goes to Reply-To (unless there is one) and X-Original-From (none: unchanged)" },
+    KeyDoc { dir: RELAYD, key: "dkim_domain", default: "", meaning: "the d= domain of DKIM signatures on mail relayed to MX hosts directly, whose From: is at this domain or below (none: no signing)" },
+    KeyDoc { dir: RELAYD, key: "dkim_selector", default: "", meaning: "the s= selector: the public key is published at SELECTOR._domainkey.DOMAIN (relayctl dkim keygen prints the record)" },
+    KeyDoc { dir: RELAYD, key: "dkim_key", default: "", meaning: "PEM private key file: RSA (rsa-sha256) or Ed25519 (ed25519-sha256)" },
     KeyDoc { dir: RELAYD, key: "oauth_token_url", default: "", meaning: "the OAuth2 token endpoint (https://login.microsoftonline.com/TENANT/oauth2/v2.0/token, https://oauth2.googleapis.com/token)" },
     KeyDoc { dir: RELAYD, key: "oauth_client_id", default: "", meaning: "the application (client) id registered with the provider" },
     KeyDoc { dir: RELAYD, key: "oauth_client_secret", default: "", meaning: "the application's secret (never logged or shown); with no oauth_refresh_token, tokens come by the client-credentials grant" },
@@ -554,6 +557,8 @@ pub struct DaemonSettings {
     pub relayhost_oauth: Option<OAuth>,
     /// The sender mail leaving through the relayhost gets.
     pub sender_rewrite: SenderRewrite,
+    /// DKIM signing of mail to MX hosts: (domain, selector, key file).
+    pub dkim: Option<(String, String, std::path::PathBuf)>,
     /// Seconds.
     pub queue_lifetime: u64,
     /// Seconds in the queue after which the sender is told of the delay (0: never).
@@ -906,6 +911,21 @@ impl DaemonSettings {
             relayhost_ca: one("relayhost_ca").map(Into::into),
             relayhost_user: one("relayhost_user"),
             relayhost_password: one("relayhost_password").map(Secret),
+            dkim: match (one("dkim_domain"), one("dkim_selector"), one("dkim_key")) {
+                (None, None, None) => None,
+                (Some(d), Some(s), Some(k)) => {
+                    let d = normalize_domain(&d);
+                    if d.is_empty() || !d.contains('.') {
+                        return Err(bad("dkim_domain", &d, "must be a domain name".into()));
+                    }
+                    if s.trim().is_empty() || !s.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+                        return Err(bad("dkim_selector", &s, "must be letters, digits, - and .".into()));
+                    }
+                    let key = std::path::PathBuf::from(k.trim());
+                    Some((d, s.trim().to_string(), if key.is_absolute() { key } else { store_dir.join(key) }))
+                }
+                _ => return Err(bad("dkim_domain", "", "dkim_domain, dkim_selector and dkim_key go together".into())),
+            },
             sender_rewrite: match values("sender_rewrite") {
                 None => SenderRewrite::default(),
                 Some(v) => SenderRewrite::parse(v).map_err(|e| bad("sender_rewrite", &v.join(" "), e))?,

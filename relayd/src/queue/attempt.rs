@@ -119,7 +119,7 @@ pub async fn run(
                     Err(o) => (hop_key.clone(), vec![o; idx.len()]),
                     Ok(hop) => {
                         let outcomes = super::hop::deliver(
-                            &shared, daemon, &hop, &envelope, &cache, &tokens, timeout,
+                            &shared, &active, &hop, &envelope, &cache, &tokens, timeout,
                         )
                         .await;
                         (hop.name.clone(), outcomes)

@@ -15,19 +15,30 @@ use crate::state::Shared;
 /// with a fresh one; a token that cannot be had defers every recipient with the reason.
 pub async fn deliver(
     shared: &Shared,
-    daemon: &shared::settings::DaemonSettings,
+    active: &crate::state::Active,
     hop: &route::Hop,
     envelope: &smtp::Envelope<'_>,
     cache: &Cache,
     tokens: &Tokens,
     timeout: Duration,
 ) -> Vec<Outcome> {
-    // Mail through the relayhost leaves as the mailbox it accepts (sender_rewrite).
-    let rewritten = match daemon.sender_rewrite.rewrite(envelope.sender) {
-        Some(new) if hop.relayhost => Some((
+    let daemon = &active.daemon;
+    // Mail through the relayhost leaves as the mailbox it accepts (sender_rewrite);
+    // mail to an MX host is signed (DKIM) when its From: is at the signing domain.
+    let rewritten = match (daemon.sender_rewrite.rewrite(envelope.sender), &active.dkim) {
+        (Some(new), _) if hop.relayhost => Some((
             new.to_string(),
             crate::deliver::rewrite::rewrite(envelope.message, envelope.sender, new),
         )),
+        (_, Some(dkim)) if !hop.relayhost => match dkim.sign(envelope.message) {
+            Ok(Some(signed)) => Some((envelope.sender.to_string(), signed)),
+            Ok(None) => None,
+            Err(e) => {
+                // Unsigned mail may be junked; unsent mail is worse. Say so, send it.
+                tracing::warn!(error = %e, "DKIM signing failed: sent unsigned");
+                None
+            }
+        },
         _ => None,
     };
     let owned;
