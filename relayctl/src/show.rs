@@ -27,6 +27,8 @@ struct Report {
     trusted: TrustedCounts,
     refused_entries: Vec<(String, String)>,
     local_domains: Vec<String>,
+    /// How mail to other domains leaves (absent when /config/relayd cannot be read).
+    outbound: Option<shared::outbound::Outbound>,
     keys: Vec<Key>,
 }
 
@@ -94,6 +96,9 @@ pub fn run(ctx: &Context) -> anyhow::Result<i32> {
             .map(|r| (r.text.clone(), r.reason.clone()))
             .collect(),
         local_domains: s.local_domains.clone(),
+        outbound: shared::settings::DaemonSettings::from_domain(&domain, &ctx.cli.store)
+            .ok()
+            .map(|d| shared::outbound::describe(&d, "the recipient's domain", None)),
         keys,
     };
     if ctx.json() {
@@ -124,6 +129,12 @@ pub fn run(ctx: &Context) -> anyhow::Result<i32> {
         out.push_str(&format!("  refused entry {text}: {reason}\n"));
     }
     out.push_str(&format!("Local domains: {}\n", s.local_domains.join(" ")));
+    if let Some(o) = &report.outbound {
+        out.push_str(&format!(
+            "Mail to other domains:\n  next hop:  {}\n  tls:       {}\n  auth:      {}\n  sender:    {}\n  signature: {}\n",
+            o.next_hop, o.tls, o.auth, o.sender, o.signature
+        ));
+    }
     for dir in [APPLE_MAIL_SERVER, RELAYD] {
         out.push_str(&format!("\n{dir}\n"));
         for k in report.keys.iter().filter(|k| k.directory == dir) {

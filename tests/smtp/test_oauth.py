@@ -249,3 +249,42 @@ def test_relay_check_explains_the_outbound_path(oauth_relay):
     # Local mail has no outbound path.
     js = json.loads(d.ctl("--json", "relay", "check", TRUSTED, "--rcpt", "alice@example.com").stdout)
     assert js["outbound"] is None
+    show = d.ctl("show").stdout
+    assert "Mail to other domains:" in show and "xoauth2 as" in show and CLIENT_SECRET not in show, show
+
+
+class BearerSink(XOAuth2Sink):
+    """The same smarthost, speaking RFC 7628's OAUTHBEARER instead."""
+
+    async def auth_XOAUTH2(self, server, args):
+        return aiosmtpd_smtp.AuthResult(success=False, handled=False)
+
+    async def auth_OAUTHBEARER(self, server, args):
+        blob = args[1] if len(args) > 1 else await server.challenge_auth("")
+        text = base64.b64decode(blob).decode() if isinstance(blob, str) else base64.b64decode(blob.decode()).decode()
+        gs2, _, rest = text.partition("\x01")
+        fields = dict(p.split("=", 1) for p in rest.split("\x01") if "=" in p)
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        ok = gs2 == f"n,a={USER}," and self.endpoint.current(token)
+        with self.lock:
+            self.logins.append((ok, token))
+        return aiosmtpd_smtp.AuthResult(success=ok, handled=False)
+
+
+def test_oauthbearer(relayd_factory, tmp_path):
+    ca, cert, key = make_ca(tmp_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    endpoint = TokenEndpoint()
+    sink = BearerSink(ctx, endpoint)
+    sink.controller.start()
+    try:
+        d = delivering(relayd_factory, sink.port, relayhost_tls="verify", relayhost_ca=str(ca),
+                       relayhost_user=USER, oauth_token_url=endpoint.url, oauth_client_id=CLIENT_ID,
+                       oauth_client_secret=CLIENT_SECRET, relayhost_auth="oauthbearer")
+        send(d, ["bob@remote.example"], "bearer")
+        wait_for(lambda: len(sink.messages) == 1, timeout=30, what="the OAUTHBEARER delivery")
+        assert sink.logins and all(ok for ok, _ in sink.logins), sink.logins
+    finally:
+        sink.controller.stop()
+        endpoint.close()
