@@ -61,14 +61,7 @@ fn get(ctx: &Context, names: &[String]) -> anyhow::Result<i32> {
         .map(|k| Setting {
             key: k.key,
             directory: k.dir,
-            values: domain
-                .lookup(k.dir)
-                .ok()
-                .and_then(|d| d.values(k.key))
-                .map(|v| match settings::is_secret(k.key) && !v.is_empty() {
-                    true => vec!["(set)".to_string()],
-                    false => v.to_vec(),
-                }),
+            values: settings::shown_values(&domain, k),
             default: k.default,
         })
         .collect();

@@ -63,17 +63,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<i32> {
         .map(|k| Key {
             directory: k.dir,
             key: k.key,
-            values: domain
-                .lookup(k.dir)
-                .ok()
-                .and_then(|d| d.values(k.key))
-                .map(|v| {
-                    if shared::settings::is_secret(k.key) {
-                        vec!["(set, not shown)".to_string()]
-                    } else {
-                        v.to_vec()
-                    }
-                }),
+            values: shared::settings::shown_values(&domain, k),
             default: k.default,
             meaning: k.meaning,
         })

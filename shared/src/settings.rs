@@ -346,6 +346,16 @@ pub fn host_name() -> Option<String> {
 }
 
 /// A documented key's entry, if any.
+/// The values of `k` in `domain` as relayctl shows them: a secret only as "(set)";
+/// `None` when the key is not in the store.
+pub fn shown_values(domain: &Domain, k: &KeyDoc) -> Option<Vec<String>> {
+    let values = domain.lookup(k.dir).ok()?.values(k.key)?;
+    Some(match is_secret(k.key) && !values.is_empty() {
+        true => vec!["(set)".to_string()],
+        false => values.to_vec(),
+    })
+}
+
 /// Whether a key holds a secret, which is never printed or logged (only "(set)").
 pub fn is_secret(key: &str) -> bool {
     ["password", "secret", "token"]

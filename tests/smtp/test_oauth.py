@@ -105,17 +105,23 @@ class XOAuth2Sink(Sink):
         super().__init__(tls_context=tls_context, authenticator=lambda *a: aiosmtpd_smtp.AuthResult(success=False),
                          auth_require_tls=True, auth_required=True)
 
-    async def auth_XOAUTH2(self, server, args):
+    async def login(self, server, args, user_ok):
+        """Checks an initial response: `user_ok(first part before \\x01, fields)` and
+        a current token in `auth=Bearer ...`."""
         blob = args[1] if len(args) > 1 else await server.challenge_auth("")
         if isinstance(blob, bytes):
             blob = blob.decode()
-        text = base64.b64decode(blob).decode() if isinstance(blob, str) else ""
+        text = base64.b64decode(blob).decode()
+        first, _, _ = text.partition("\x01")
         fields = dict(p.split("=", 1) for p in text.split("\x01") if "=" in p)
         token = fields.get("auth", "").removeprefix("Bearer ")
-        ok = fields.get("user") == USER and self.endpoint.current(token)
+        ok = user_ok(first, fields) and self.endpoint.current(token)
         with self.lock:
             self.logins.append((ok, token))
         return aiosmtpd_smtp.AuthResult(success=ok, handled=False)
+
+    async def auth_XOAUTH2(self, server, args):
+        return await self.login(server, args, lambda first, f: f.get("user") == USER)
 
 
 @pytest.fixture
@@ -260,15 +266,8 @@ class BearerSink(XOAuth2Sink):
         return aiosmtpd_smtp.AuthResult(success=False, handled=False)
 
     async def auth_OAUTHBEARER(self, server, args):
-        blob = args[1] if len(args) > 1 else await server.challenge_auth("")
-        text = base64.b64decode(blob).decode() if isinstance(blob, str) else base64.b64decode(blob.decode()).decode()
-        gs2, _, rest = text.partition("\x01")
-        fields = dict(p.split("=", 1) for p in rest.split("\x01") if "=" in p)
-        token = fields.get("auth", "").removeprefix("Bearer ")
-        ok = gs2 == f"n,a={USER}," and self.endpoint.current(token)
-        with self.lock:
-            self.logins.append((ok, token))
-        return aiosmtpd_smtp.AuthResult(success=ok, handled=False)
+        # RFC 7628: the GS2 header names the user.
+        return await self.login(server, args, lambda first, f: first == f"n,a={USER},")
 
 
 def test_oauthbearer(relayd_factory, tmp_path):

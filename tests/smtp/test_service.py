@@ -241,12 +241,18 @@ def test_sigterm_with_20_sessions_loses_nothing(relayd_factory):
     assert "how=\"drained\"" in d.log_text(), d.log_tail()
 
 
-def test_sigterm_past_shutdown_timeout_ends_transactions_with_421(relayd_factory):
-    d = relayd_factory(shutdown_timeout=1)
+def in_transaction(d):
+    """A session that has given MAIL and waits: a transaction under way."""
     r = d.raw(TRUSTED)
     r.reply()
     r.cmd("EHLO client.test")
     assert r.cmd("MAIL FROM:<dev@printer.test>").code == 250
+    return r
+
+
+def test_sigterm_past_shutdown_timeout_ends_transactions_with_421(relayd_factory):
+    d = relayd_factory(shutdown_timeout=1)
+    r = in_transaction(d)
     t0 = time.monotonic()
     d.proc.send_signal(signal.SIGTERM)
     rep = r.reply()
@@ -259,10 +265,7 @@ def test_sigterm_past_shutdown_timeout_ends_transactions_with_421(relayd_factory
 
 def test_a_second_sigterm_exits_at_once(relayd_factory):
     d = relayd_factory(shutdown_timeout=60)
-    r = d.raw(TRUSTED)
-    r.reply()
-    r.cmd("EHLO client.test")
-    assert r.cmd("MAIL FROM:<dev@printer.test>").code == 250
+    r = in_transaction(d)
     d.proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     assert d.proc.poll() is None
