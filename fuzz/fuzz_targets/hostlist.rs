@@ -40,10 +40,17 @@ fuzz_target!(|data: &[u8]| {
     let parsed: Vec<Option<Entry>> = entries.iter().map(|e| parse_entry(e).ok()).collect();
     for p in parsed.iter().flatten() {
         let again = parse_entry(&p.to_string());
-        assert_eq!(again.as_ref().ok(), Some(p), "{p} does not parse back to itself");
+        assert_eq!(
+            again.as_ref().ok(),
+            Some(p),
+            "{p} does not parse back to itself"
+        );
     }
     let compiled = HostList::compile(entries.iter().copied());
-    let mut ips: Vec<IpAddr> = probes.lines().filter_map(|l| l.trim().parse().ok()).collect();
+    let mut ips: Vec<IpAddr> = probes
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
     // Each entry's own bounds, and their neighbours, are the interesting probes.
     for p in parsed.iter().flatten() {
         match p {

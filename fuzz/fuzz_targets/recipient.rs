@@ -9,10 +9,18 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let locals = ["example.com".to_string(), "[192.0.2.1]".to_string()];
-    if let RecipientClass::Local { local_part, domain } = shared::policy::classify_recipient(rcpt, &locals) {
+    if let RecipientClass::Local { local_part, domain } =
+        shared::policy::classify_recipient(rcpt, &locals)
+    {
         let unquoted = !local_part.starts_with('"');
-        assert!(!unquoted || !local_part.contains(['%', '!', '@', ':']), "{rcpt:?} -> local part {local_part:?}");
-        assert!(!rcpt.trim_start_matches('<').starts_with('@'), "source route {rcpt:?} called local");
+        assert!(
+            !unquoted || !local_part.contains(['%', '!', '@', ':']),
+            "{rcpt:?} -> local part {local_part:?}"
+        );
+        assert!(
+            !rcpt.trim_start_matches('<').starts_with('@'),
+            "source route {rcpt:?} called local"
+        );
         if let Some(d) = &domain {
             assert!(locals.contains(d), "{rcpt:?} -> local domain {d:?}");
         }

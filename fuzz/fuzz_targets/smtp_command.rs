@@ -13,6 +13,10 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(cmd) = grammar::parse(line) {
         let text = format!("{cmd:?}");
-        assert!(!text.contains('\r') && !text.contains('\n') && !text.contains('\0') || line.contains(['\r', '\n', '\0']), "{line:?} -> {text}");
+        assert!(
+            !text.contains('\r') && !text.contains('\n') && !text.contains('\0')
+                || line.contains(['\r', '\n', '\0']),
+            "{line:?} -> {text}"
+        );
     }
 });

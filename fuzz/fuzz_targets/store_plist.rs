@@ -11,7 +11,9 @@ fuzz_target!(|data: &[u8]| {
     let fast = shared::store::decode(data, file);
     let general = shared::store::decode_any(data, file);
     if let Ok(d) = &fast {
-        let g = general.as_ref().expect("the fast reader accepted what the general one refuses");
+        let g = general
+            .as_ref()
+            .expect("the fast reader accepted what the general one refuses");
         assert_eq!(shared::store::encode(d).ok(), shared::store::encode(g).ok());
     }
 });
