@@ -126,11 +126,17 @@ class XOAuth2Sink(Sink):
 
 @pytest.fixture
 def oauth_relay(relayd_factory, tmp_path):
+    yield from oauth_setup(relayd_factory, tmp_path, XOAuth2Sink)
+
+
+def oauth_setup(relayd_factory, tmp_path, sink_class):
+    """A TLS smarthost of `sink_class`, the token endpoint, and a maker of relayd
+    instances that log in to it with tokens from the endpoint."""
     ca, cert, key = make_ca(tmp_path)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
     endpoint = TokenEndpoint()
-    sink = XOAuth2Sink(ctx, endpoint)
+    sink = sink_class(ctx, endpoint)
     sink.controller.start()
 
     def make(**extra):
@@ -270,20 +276,14 @@ class BearerSink(XOAuth2Sink):
         return await self.login(server, args, lambda first, f: first == f"n,a={USER},")
 
 
-def test_oauthbearer(relayd_factory, tmp_path):
-    ca, cert, key = make_ca(tmp_path)
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(cert, key)
-    endpoint = TokenEndpoint()
-    sink = BearerSink(ctx, endpoint)
-    sink.controller.start()
-    try:
-        d = delivering(relayd_factory, sink.port, relayhost_tls="verify", relayhost_ca=str(ca),
-                       relayhost_user=USER, oauth_token_url=endpoint.url, oauth_client_id=CLIENT_ID,
-                       oauth_client_secret=CLIENT_SECRET, relayhost_auth="oauthbearer")
-        send(d, ["bob@remote.example"], "bearer")
-        wait_for(lambda: len(sink.messages) == 1, timeout=30, what="the OAUTHBEARER delivery")
-        assert sink.logins and all(ok for ok, _ in sink.logins), sink.logins
-    finally:
-        sink.controller.stop()
-        endpoint.close()
+@pytest.fixture
+def bearer_relay(relayd_factory, tmp_path):
+    yield from oauth_setup(relayd_factory, tmp_path, BearerSink)
+
+
+def test_oauthbearer(bearer_relay):
+    make, sink, endpoint = bearer_relay
+    d = make(relayhost_auth="oauthbearer")
+    send(d, ["bob@remote.example"], "bearer")
+    wait_for(lambda: len(sink.messages) == 1, timeout=30, what="the OAUTHBEARER delivery")
+    assert sink.logins and all(ok for ok, _ in sink.logins), sink.logins
