@@ -77,10 +77,9 @@ fn keygen(
     bits: usize,
     out: Option<&std::path::Path>,
 ) -> anyhow::Result<i32> {
-    let bits = &bits;
     let domain = shared::settings::normalize_domain(domain);
     let ed25519 = matches!(algorithm, DkimAlgorithm::Ed25519);
-    if !ed25519 && !(1024..=8192).contains(bits) {
+    if !ed25519 && !(1024..=8192).contains(&bits) {
         return Err(Failure::new(
             1,
             "--bits must be from 1024 to 8192 (2048 is the usual size)",
@@ -97,7 +96,7 @@ fn keygen(
         )
         .into());
     }
-    let (pem, record) = shared::dkim::generate(ed25519, *bits)?;
+    let (pem, record) = shared::dkim::generate(ed25519, bits)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }

@@ -13,6 +13,8 @@ use mail_auth::dkim::DkimSigner;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
 
+use crate::headers;
+
 /// The header fields signed when present (and, absent, protected from being added).
 const SIGNED: [&str; 11] = [
     "From",
@@ -101,11 +103,11 @@ impl Dkim {
         if !from_domain(message).is_some_and(|d| self.covers(&d)) {
             return Ok(None);
         }
-        let present = present_fields(message);
-        let headers: Vec<&str> = SIGNED
+        let present = headers::fields(&message[..headers::head_len(message)]);
+        let signed: Vec<&str> = SIGNED
             .iter()
             .copied()
-            .filter(|h| present.iter().any(|p| p.eq_ignore_ascii_case(h)))
+            .filter(|h| present.iter().any(|f| headers::is(f, h)))
             .collect();
         let fail = |e: mail_auth::Error| DkimError::Sign(e.to_string());
         let signature = if self.ed25519 {
@@ -116,14 +118,14 @@ impl Dkim {
             let signer = DkimSigner::from_key(key).domain(self.domain.clone());
             signer
                 .selector(self.selector.clone())
-                .headers(headers)
+                .headers(signed)
                 .sign(message)
         } else {
             let key = RsaKey::<Sha256>::from_key_der(self.der.clone_key()).map_err(fail)?;
             let signer = DkimSigner::from_key(key).domain(self.domain.clone());
             signer
                 .selector(self.selector.clone())
-                .headers(headers)
+                .headers(signed)
                 .sign(message)
         }
         .map_err(fail)?;
@@ -131,19 +133,6 @@ impl Dkim {
         out.extend_from_slice(message);
         Ok(Some(out))
     }
-}
-
-/// The names of the message's header fields.
-fn present_fields(message: &[u8]) -> Vec<String> {
-    let head_end = message
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(message.len());
-    String::from_utf8_lossy(&message[..head_end])
-        .split("\r\n")
-        .filter(|l| !l.starts_with([' ', '\t']))
-        .filter_map(|l| l.split_once(':').map(|(n, _)| n.trim().to_string()))
-        .collect()
 }
 
 /// Whether a signature for `signing` aligns with mail from `from_domain`: the same
@@ -155,32 +144,17 @@ pub fn covers(signing: &str, from_domain: &str) -> bool {
 
 /// The domain of the first `From:` header's address.
 pub fn from_domain(message: &[u8]) -> Option<String> {
-    let head_end = message
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(message.len());
-    let head = String::from_utf8_lossy(&message[..head_end]);
-    let mut lines = head.split("\r\n").peekable();
-    while let Some(line) = lines.next() {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        if !name.trim().eq_ignore_ascii_case("from") {
-            continue;
-        }
-        let mut value = value.to_string();
-        while let Some(next) = lines.next_if(|l| l.starts_with([' ', '\t'])) {
-            value.push_str(next);
-        }
-        let addr = match (value.rfind('<'), value.rfind('>')) {
-            (Some(a), Some(b)) if a < b => value[a + 1..b].to_string(),
-            _ => value.trim().to_string(),
-        };
-        return addr
-            .rsplit_once('@')
-            .map(|(_, d)| d.trim().to_ascii_lowercase());
-    }
-    None
+    let head = &message[..headers::head_len(message)];
+    let from = headers::fields(head)
+        .into_iter()
+        .find(|f| headers::is(f, "from"))?;
+    let value = headers::unfolded_value(from);
+    let addr = match (value.rfind('<'), value.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &value[a + 1..b],
+        _ => value.trim(),
+    };
+    addr.rsplit_once('@')
+        .map(|(_, d)| d.trim().to_ascii_lowercase())
 }
 
 /// A new key pair: the private key as PEM, and the TXT record's value for

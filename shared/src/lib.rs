@@ -10,6 +10,7 @@
 pub mod decision;
 pub mod dkim;
 pub mod dns;
+pub mod headers;
 pub mod hostlist;
 pub mod outbound;
 pub mod policy;

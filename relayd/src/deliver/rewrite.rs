@@ -6,21 +6,16 @@
 //! device's owner, and to `X-Original-From:` (with the envelope sender in
 //! `X-Original-Sender:`) as a trace. The body is not touched.
 
+use shared::headers;
+
 /// The message with its sender rewritten to `new`; `sender` is the envelope sender.
 pub fn rewrite(message: &[u8], sender: &str, new: &str) -> Vec<u8> {
-    let head_end = find(message, b"\r\n\r\n").map_or(message.len(), |i| i + 2);
-    let (head, body) = message.split_at(head_end);
-    let fields = split_fields(head);
-    let named = |name: &str| {
-        fields.iter().position(|f| {
-            f.split(|&b| b == b':')
-                .next()
-                .is_some_and(|n| n.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
-        })
-    };
+    let (head, body) = message.split_at(headers::head_len(message));
+    let fields = headers::fields(head);
+    let named = |name: &str| fields.iter().position(|f| headers::is(f, name));
     let from_at = named("from");
     let has_reply_to = named("reply-to").is_some();
-    let original = from_at.map(|i| unfolded_value(fields[i]));
+    let original = from_at.map(|i| headers::unfolded_value(fields[i]));
     let display = original
         .as_deref()
         .and_then(|v| v.split_once('<').map(|(d, _)| d.trim().to_string()))
@@ -53,40 +48,6 @@ pub fn rewrite(message: &[u8], sender: &str, new: &str) -> Vec<u8> {
     }
     out.extend_from_slice(body);
     out
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The header's fields, each with its continuation lines and line ends.
-fn split_fields(head: &[u8]) -> Vec<&[u8]> {
-    let mut fields = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < head.len() {
-        let end = find(&head[i..], b"\r\n").map_or(head.len(), |p| i + p + 2);
-        // A line starting with space or tab continues the field before it.
-        let continues = matches!(head.get(end), Some(b' ' | b'\t'));
-        if !continues {
-            fields.push(&head[start..end]);
-            start = end;
-        }
-        i = end;
-    }
-    fields
-}
-
-/// A field's value with its folding undone, trimmed.
-fn unfolded_value(field: &[u8]) -> String {
-    let text = String::from_utf8_lossy(field);
-    let value = text.split_once(':').map_or("", |(_, v)| v);
-    value
-        .split("\r\n")
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
